@@ -1,0 +1,27 @@
+"""The one plot style, and the one way figures are saved."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: papermill, CI
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+CELL_COLORS = {"rnn": "#7f7f7f", "lstm": "#1f77b4", "gru": "#d62728", "baseline": "#2ca02c"}
+
+
+def use_style() -> None:
+    """Paper style: seaborn 'ticks', small fonts, vector output with embedded fonts."""
+    sns.set_theme(style="ticks", context="paper", font_scale=1.0)
+    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "pdf.fonttype": 42,
+                         "axes.spines.top": False, "axes.spines.right": False})
+
+
+def save(fig, path: Path) -> Path:
+    """Save a figure as PDF (for the paper) beside a PNG (for the notebook and README)."""
+    path = Path(path).with_suffix(".pdf")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, metadata={"CreationDate": None})
+    fig.savefig(path.with_suffix(".png"), dpi=110)
+    return path
