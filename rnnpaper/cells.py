@@ -1,0 +1,389 @@
+"""Elman RNN, LSTM and GRU cells written from their equations, and a batch-first layer stack.
+
+Equation numbers are the seed proposal's (eqs. 1-2 Elman, 28-33 LSTM, 34-37 GRU). The
+proposal writes each gate as ``W_g [h_{t-1}, x_t]``; here that matrix is split into its
+two blocks ``W_g = [W_hg, W_xg]`` so that the input part of every step can be computed in
+one matmul before the time loop. Weight matrices have torch.nn's layout (out, in), so
+``F.linear(x, W_xh)`` is ``W_xh x``.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from rnnpaper import bptt
+
+CELLS = ("rnn", "lstm", "gru", "gru_proposal")
+FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class _Cell(nn.Module):
+    """Shared machinery: per-gate parameters named as in the equations, stacked on demand."""
+
+    gates: tuple = ()  # gate suffixes, in torch.nn's row order
+    biases: tuple = ()  # bias names added to the input projection, one per gate
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        H, E = hidden_size, input_size
+        for g in self.gates:
+            setattr(self, f"W_x{g}", nn.Parameter(torch.empty(H, E)))  # (H, E)
+            setattr(self, f"W_h{g}", nn.Parameter(torch.empty(H, H)))  # (H, H)
+        for b in self.biases + self.extra_biases():
+            setattr(self, b, nn.Parameter(torch.empty(H)))  # (H,)
+        bound = 1.0 / math.sqrt(H)  # torch.nn's initialisation
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def extra_biases(self) -> tuple:
+        return ()
+
+    def W_x(self) -> torch.Tensor:
+        return torch.cat([getattr(self, f"W_x{g}") for g in self.gates])  # (G*H, E)
+
+    def W_h(self) -> torch.Tensor:
+        return torch.cat([getattr(self, f"W_h{g}") for g in self.gates])  # (G*H, H)
+
+    def b(self) -> torch.Tensor:
+        return torch.cat([getattr(self, b) for b in self.biases])  # (G*H,)
+
+    def input_projection(self, x: torch.Tensor) -> torch.Tensor:
+        """``W_x x + b`` for all gates at once; x (..., E) -> (..., G*H)."""
+        return F.linear(x, self.W_x(), self.b())
+
+    def forward(self, x_t: torch.Tensor, state):
+        """One time step: x_t (B, E), state -> new state."""
+        return self.recur(self.input_projection(x_t), state, self.W_h())
+
+    def init_state(self, batch_size: int, device=None, dtype=None):
+        dtype = dtype or self.W_hh_any().dtype
+        return torch.zeros(batch_size, self.hidden_size, device=device, dtype=dtype)  # (B, H)
+
+    def W_hh_any(self) -> torch.Tensor:
+        return getattr(self, f"W_h{self.gates[0]}")
+
+    def output(self, state) -> torch.Tensor:
+        return state  # (B, H)
+
+    def torch_weights(self) -> tuple:
+        """(weight_ih, weight_hh, bias_ih, bias_hh) in torch.nn's layout; bias_hh is zero."""
+        b = self.b().detach()
+        return self.W_x().detach(), self.W_h().detach(), b, torch.zeros_like(b)
+
+    def torch_grads(self) -> tuple:
+        """Gradients in torch.nn's layout: a folded bias's gradient is each torch bias's."""
+        cat = lambda names: torch.cat([getattr(self, n).grad for n in names])  # noqa: E731
+        b = cat(self.biases)
+        return cat(f"W_x{g}" for g in self.gates), cat(f"W_h{g}" for g in self.gates), b, b
+
+    @torch.no_grad()
+    def load_torch_weights(self, w_ih, w_hh, b_ih, b_hh):
+        """Copy torch.nn weights in; the two bias vectors of a gate are summed into one."""
+        H = self.hidden_size
+        for k, g in enumerate(self.gates):
+            getattr(self, f"W_x{g}").copy_(w_ih[k * H : (k + 1) * H])
+            getattr(self, f"W_h{g}").copy_(w_hh[k * H : (k + 1) * H])
+        for k, b in enumerate(self.biases):
+            getattr(self, b).copy_(b_ih[k * H : (k + 1) * H] + b_hh[k * H : (k + 1) * H])
+
+
+class ElmanCell(_Cell):
+    """Elman RNN, eq. (1): h_t = phi(W_xh x_t + W_hh h_{t-1} + b_h), phi = tanh or relu."""
+
+    gates, biases = ("h",), ("b_h",)
+
+    def __init__(self, input_size, hidden_size, nonlinearity="tanh"):
+        super().__init__(input_size, hidden_size)
+        self.nonlinearity = nonlinearity
+        self.phi = {"tanh": torch.tanh, "relu": torch.relu}[nonlinearity]
+
+    def recur(self, xp_t, h, W_h):
+        """xp_t = W_xh x_t + b_h (B, H); h (B, H) -> h_t (B, H)."""
+        return self.phi(torch.addmm(xp_t, h, W_h.t()))  # (B, H)
+
+
+class LSTMCell(_Cell):
+    """LSTM, eqs. (28)-(33), with b_i in the input gate (eq. 29 misprints it as b_c)."""
+
+    gates, biases = ("i", "f", "c", "o"), ("b_i", "b_f", "b_c", "b_o")
+
+    def recur(self, xp_t, state, W_h):
+        """xp_t (B, 4H), state (h, C) -> (h_t, C_t)."""
+        h, C = state
+        a = torch.addmm(xp_t, h, W_h.t())  # (B, 4H) pre-activations
+        i, f, C_tilde, o = a.chunk(4, dim=1)  # each (B, H)
+        i, f, o = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o)  # eqs. 28, 29, 32
+        C_t = f * C + i * torch.tanh(C_tilde)  # eqs. 30, 31
+        return o * torch.tanh(C_t), C_t  # eq. 33
+
+    def init_state(self, batch_size, device=None, dtype=None):
+        h = super().init_state(batch_size, device, dtype)  # (B, H)
+        return h, torch.zeros_like(h)
+
+    def output(self, state):
+        return state[0]  # (B, H)
+
+
+class GRUCell(_Cell):
+    """GRU as torch.nn/cuDNN compute it: the reset gate multiplies W_hn h_{t-1} + b_hn.
+
+    r = sigma(W_xr x + W_hr h + b_r), z = sigma(W_xz x + W_hz h + b_z),
+    n = tanh(W_xn x + b_xn + r * (W_hn h + b_hn)), h_t = (1 - z) * n + z * h_{t-1}.
+    """
+
+    gates, biases = ("r", "z", "n"), ("b_r", "b_z", "b_xn")
+
+    def extra_biases(self):
+        return ("b_hn",)
+
+    def recur(self, xp_t, h, W_h):
+        """xp_t (B, 3H), h (B, H) -> h_t (B, H)."""
+        H = self.hidden_size
+        hp = torch.addmm(torch.cat([h.new_zeros(2 * H), self.b_hn]), h, W_h.t())  # (B, 3H)
+        xr, xz, xn = xp_t.chunk(3, dim=1)  # each (B, H)
+        hr, hz, hn = hp.chunk(3, dim=1)  # each (B, H)
+        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+        n = torch.tanh(xn + r * hn)  # (B, H)
+        return n + z * (h - n)  # (1 - z) n + z h
+
+    def torch_weights(self):
+        w_ih, w_hh, b_ih, b_hh = super().torch_weights()
+        return w_ih, w_hh, b_ih, torch.cat([b_hh[: 2 * self.hidden_size], self.b_hn.detach()])
+
+    def torch_grads(self):
+        w_ih, w_hh, b_ih, _ = super().torch_grads()
+        return w_ih, w_hh, b_ih, torch.cat([b_ih[: 2 * self.hidden_size], self.b_hn.grad])
+
+    @torch.no_grad()
+    def load_torch_weights(self, w_ih, w_hh, b_ih, b_hh):
+        super().load_torch_weights(w_ih, w_hh, b_ih, b_hh)
+        H = self.hidden_size
+        self.b_xn.copy_(b_ih[2 * H :])  # b_hn stays inside the reset product
+        self.b_hn.copy_(b_hh[2 * H :])
+
+
+class GRUProposalCell(_Cell):
+    """GRU as the proposal writes it, eqs. (34)-(37): reset before the matmul, z keeps h~.
+
+    z = sigma(W_z[h, x] + b_z), r = sigma(W_r[h, x] + b_r),
+    h~ = tanh(W_h[r * h, x] + b_h), h_t = (1 - z) * h_{t-1} + z * h~.
+    """
+
+    gates, biases = ("r", "z", "n"), ("b_r", "b_z", "b_n")
+
+    def recur(self, xp_t, h, W_h):
+        """xp_t (B, 3H), h (B, H) -> h_t (B, H)."""
+        H = self.hidden_size
+        xr, xz, xn = xp_t.chunk(3, dim=1)  # each (B, H)
+        rz = torch.sigmoid(torch.addmm(xp_t[:, : 2 * H], h, W_h[: 2 * H].t()))  # (B, 2H)
+        r, z = rz.chunk(2, dim=1)  # eqs. 34, 35
+        h_tilde = torch.tanh(torch.addmm(xn, r * h, W_h[2 * H :].t()))  # eq. 36
+        return h + z * (h_tilde - h)  # eq. 37
+
+    def torch_weights(self):
+        """torch.nn.GRU layout with z negated (sigma(-a) = 1 - sigma(a)): eq. 37's convention."""
+        w_ih, w_hh, b_ih, b_hh = super().torch_weights()
+        flip = torch.ones_like(b_ih)
+        flip[self.hidden_size : 2 * self.hidden_size] = -1
+        return w_ih * flip[:, None], w_hh * flip[:, None], b_ih * flip, b_hh
+
+    @torch.no_grad()
+    def load_torch_weights(self, w_ih, w_hh, b_ih, b_hh):
+        """Load torch.nn.GRU weights; only the reset placement then differs from torch.nn."""
+        flip = torch.ones_like(b_ih)
+        flip[self.hidden_size : 2 * self.hidden_size] = -1
+        f = flip[:, None]
+        super().load_torch_weights(w_ih * f, w_hh * f, b_ih * flip, b_hh * flip)
+
+
+def make_cell(kind: str, input_size: int, hidden_size: int, nonlinearity: str = "tanh"):
+    """One time step of ``kind`` (one of CELLS) from its equations."""
+    if kind == "rnn":
+        return ElmanCell(input_size, hidden_size, nonlinearity)
+    classes = {"lstm": LSTMCell, "gru": GRUCell, "gru_proposal": GRUProposalCell}
+    if kind not in classes:
+        raise ValueError(f"unknown cell {kind!r}; choose one of {CELLS}")
+    return classes[kind](input_size, hidden_size)
+
+
+def scan(cell: _Cell, xp: torch.Tensor, state, mask=None):
+    """Run ``cell`` over time with autograd: xp (T, B, G*H) -> outputs (T, B, H), state.
+
+    A padded step (mask False) keeps the state, and its output is zero.
+    """
+    W_h, ys = cell.W_h(), []
+    steps = xp.unbind(0) if mask is None else zip(xp.unbind(0), mask.unbind(0), strict=True)
+    for step in steps:
+        xp_t, m_t = (step, None) if mask is None else step  # (B, G*H), (B, 1)
+        new = cell.recur(xp_t, state, W_h)
+        if m_t is not None:
+            new = _keep(new, state, m_t)
+        ys.append(cell.output(new) if m_t is None else cell.output(new) * m_t)
+        state = new
+    return torch.stack(ys), state  # (T, B, H)
+
+
+def _keep(new, old, m):
+    """Masked update: m * new + (1 - m) * old, for a tensor or a tuple of tensors."""
+    if isinstance(new, tuple):
+        return tuple(_keep(a, b, m) for a, b in zip(new, old, strict=True))
+    return torch.lerp(old, new, m)  # (B, H)
+
+
+class Recurrent(nn.Module):
+    """A batch-first stack of recurrent layers, from scratch or through torch.nn (fused).
+
+    ``impl="auto"`` takes torch.nn where its equations coincide with ours (rnn, lstm, gru),
+    the from-scratch cells otherwise (gru_proposal). Masks must be right-padded for fused.
+    """
+
+    def __init__(
+        self,
+        kind,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        impl="auto",
+        nonlinearity="tanh",
+    ):
+        super().__init__()
+        if impl == "auto":
+            impl = "fused" if kind in FUSED else "scratch"
+        if impl not in ("fused", "scratch") or (impl == "fused" and kind not in FUSED):
+            raise ValueError(f"impl {impl!r} is not available for cell {kind!r}")
+        self.kind, self.impl, self.hidden_size = kind, impl, hidden_size
+        self.num_layers, self.D, self.dropout = num_layers, 2 if bidirectional else 1, dropout
+        self.output_size = self.D * hidden_size
+        self.hand_backward = True  # LSTM: the hand-derived BPTT of bptt.LSTMScan
+        if impl == "fused":
+            kw = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
+            self.rnn = FUSED[kind](
+                input_size,
+                hidden_size,
+                num_layers,
+                batch_first=True,
+                dropout=dropout,
+                bidirectional=bidirectional,
+                **kw,
+            )
+        else:
+            sizes = [input_size] + [self.output_size] * (num_layers - 1)
+            self.cells = nn.ModuleList(
+                make_cell(kind, sizes[k // self.D], hidden_size, nonlinearity)
+                for k in range(num_layers * self.D)
+            )
+
+    def forward(self, x, mask=None, state=None):
+        """x (B, T, E), mask (B, T) bool -> y (B, T, D*H), final h_n (L*D, B, H) [, c_n]."""
+        if self.impl == "fused":
+            return self._fused(x, mask, state)
+        xs = x.transpose(0, 1).contiguous()  # (T, B, E)
+        m = None if mask is None else mask.t().unsqueeze(-1).to(x.dtype)  # (T, B, 1)
+        finals = []
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(self.D):
+                k = layer * self.D + d
+                y, s = self._direction(self.cells[k], xs, m, self._initial(state, k, x), d)
+                outs.append(y)  # (T, B, H)
+                finals.append(s)
+            xs = torch.cat(outs, dim=-1)  # (T, B, D*H)
+            if layer < self.num_layers - 1 and self.dropout > 0:
+                xs = F.dropout(xs, self.dropout, self.training)
+        return xs.transpose(0, 1), _stack(finals)  # (B, T, D*H)
+
+    def _direction(self, cell, xs, m, s0, d):
+        """One layer in one direction; d = 1 runs right to left."""
+        xp = cell.input_projection(xs)  # (T, B, G*H)
+        if d == 1:
+            xp, m = xp.flip(0), None if m is None else m.flip(0)
+        if isinstance(cell, LSTMCell) and self.hand_backward:
+            y, s = bptt.lstm_scan(xp, cell.W_h(), s0[0], s0[1], m)
+        else:
+            y, s = scan(cell, xp, s0, m)
+        return (y.flip(0) if d == 1 else y), s  # (T, B, H)
+
+    def _initial(self, state, k, x):
+        if state is None:
+            return self.cells[k].init_state(x.shape[0], x.device, x.dtype)
+        return tuple(s[k] for s in state) if isinstance(state, tuple) else state[k]
+
+    def _fused(self, x, mask, state):
+        if mask is None:
+            return self.rnn(x, state)
+        lengths = mask.sum(1).cpu()  # (B,) on CPU, as pack_padded_sequence needs
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        y, final = self.rnn(packed, state)
+        y, _ = pad_packed_sequence(y, batch_first=True, total_length=x.shape[1])
+        return y, final  # (B, T, D*H)
+
+
+def _stack(finals):
+    if isinstance(finals[0], tuple):
+        return tuple(torch.stack(s) for s in zip(*finals, strict=True))  # (L*D, B, H) each
+    return torch.stack(finals)  # (L*D, B, H)
+
+
+def _rnn_module(m):
+    return m.rnn if isinstance(m, Recurrent) and m.impl == "fused" else m
+
+
+TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def torch_weights(module, grads: bool = False) -> dict:
+    """Weights (or their gradients) in torch.nn's names and layout for any impl."""
+    m = _rnn_module(module)
+    if isinstance(m, nn.RNNBase):
+        return {k: (v.grad if grads else v).detach().clone() for k, v in m.named_parameters()}
+    out = {}
+    for k, cell in enumerate(m.cells):
+        sfx = f"_l{k // m.D}" + ("_reverse" if k % m.D else "")
+        values = cell.torch_grads() if grads else cell.torch_weights()
+        out.update({name + sfx: w.clone() for name, w in zip(TORCH_NAMES, values, strict=True)})
+    return out
+
+
+def torch_grads(module) -> dict:
+    """Parameter gradients in torch.nn's names, for the parity tests."""
+    return torch_weights(module, grads=True)
+
+
+@torch.no_grad()
+def load_torch_weights(module, weights: dict):
+    """Load a dict from ``torch_weights`` into a fused or from-scratch module."""
+    m = _rnn_module(module)
+    if isinstance(m, nn.RNNBase):
+        for k, v in m.named_parameters():
+            v.copy_(weights[k])
+        return module
+    for k, cell in enumerate(m.cells):
+        sfx = f"_l{k // m.D}" + ("_reverse" if k % m.D else "")
+        cell.load_torch_weights(*(weights[n + sfx] for n in TORCH_NAMES))
+    return module
+
+
+def copy_weights(src, dst):
+    """Copy the weights of ``src`` into ``dst`` (Recurrent of either impl, or torch.nn)."""
+    return load_torch_weights(dst, torch_weights(src))
+
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3, "gru_proposal": 3}
+
+
+def param_count(kind: str, n: int, m: int, form: str = "equations") -> int:
+    """Closed form for one layer, input size n, hidden size m.
+
+    ``"equations"``: one bias per gate, G(n+m+1)m (the proposal's 4(n+m+1)m for the LSTM);
+    the torch.nn-form GRU keeps b_hn apart (+m). ``"torch"``: two bias vectors, G(n+m+2)m.
+    """
+    G = GATES[kind]
+    if form == "torch":
+        return G * (n + m + 2) * m
+    return G * (n + m + 1) * m + (m if kind == "gru" else 0)
