@@ -12,7 +12,7 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import datasets
@@ -48,27 +48,67 @@ class DatasetSpec:
 REGISTRY: dict[str, DatasetSpec] = {
     s.name: s
     for s in [
-        DatasetSpec("sst2", "classification", True, "SetFit/sst2",
-                    hub_note="same sentence-level 6,920/872/1,821 split; GLUE's sst2 is not"),
-        DatasetSpec("sst5", "classification", True, "SetFit/sst5",
-                    hub_note="same sentence-level 8,544/1,101/2,210 split"),
-        DatasetSpec("trec", "classification", True, "CogComp/trec",
-                    hub_columns={"coarse_label": "label", "fine_label": "fine_label"},
-                    hub_note="fine-label integers may be ordered differently"),
-        DatasetSpec("imdb", "classification", False, "stanfordnlp/imdb",
-                    hub_note="same 25,000/25,000 split; the hub also has 50,000 unlabeled"),
-        DatasetSpec("20newsgroups", "classification", False, "SetFit/20_newsgroups",
-                    hub_note="the hub copy has headers, footers and quotes removed; "
-                             "the local mirror keeps the raw messages"),
-        DatasetSpec("ag_news", "classification", False, "fancyzhx/ag_news",
-                    hub_note="the hub has the 120,000-row train split; the local mirror "
-                             "holds only the 7,600-row test split"),
-        DatasetSpec("gigaword", "summarization", True, "Harvard/gigaword",
-                    hub_note="the hub has 3,803,957 training pairs; the local mirror holds "
-                             "a 13,000-pair subset"),
-        DatasetSpec("aeslc", "summarization", False, "Yale-LILY/aeslc",
-                    hub_columns={"email_body": "document", "subject_line": "summary"},
-                    hub_note="same splits; hub text is whitespace-normalised"),
+        DatasetSpec(
+            "sst2",
+            "classification",
+            True,
+            "SetFit/sst2",
+            hub_note="same sentence-level 6,920/872/1,821 split; GLUE's sst2 is not",
+        ),
+        DatasetSpec(
+            "sst5",
+            "classification",
+            True,
+            "SetFit/sst5",
+            hub_note="same sentence-level 8,544/1,101/2,210 split",
+        ),
+        DatasetSpec(
+            "trec",
+            "classification",
+            True,
+            "CogComp/trec",
+            hub_columns={"coarse_label": "label", "fine_label": "fine_label"},
+            hub_note="fine-label integers may be ordered differently",
+        ),
+        DatasetSpec(
+            "imdb",
+            "classification",
+            False,
+            "stanfordnlp/imdb",
+            hub_note="same 25,000/25,000 split; the hub also has 50,000 unlabeled",
+        ),
+        DatasetSpec(
+            "20newsgroups",
+            "classification",
+            False,
+            "SetFit/20_newsgroups",
+            hub_note="the hub copy has headers, footers and quotes removed; "
+            "the local mirror keeps the raw messages",
+        ),
+        DatasetSpec(
+            "ag_news",
+            "classification",
+            False,
+            "fancyzhx/ag_news",
+            hub_note="the hub has the 120,000-row train split; the local mirror "
+            "holds only the 7,600-row test split",
+        ),
+        DatasetSpec(
+            "gigaword",
+            "summarization",
+            True,
+            "Harvard/gigaword",
+            hub_note="the hub has 3,803,957 training pairs; the local mirror holds "
+            "a 13,000-pair subset",
+        ),
+        DatasetSpec(
+            "aeslc",
+            "summarization",
+            False,
+            "Yale-LILY/aeslc",
+            hub_columns={"email_body": "document", "subject_line": "summary"},
+            hub_note="same splits; hub text is whitespace-normalised",
+        ),
     ]
 }
 
@@ -225,7 +265,7 @@ def normalise_unk(rows: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------- public API
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str):
     s = spec(name)
     folder, origin = locate(name)
@@ -253,8 +293,15 @@ def _load(name: str):
             + ("stratified by label" if s.task == "classification" else "random")
         )
         recipe["validation_indices_sha256"] = hashlib.sha256(val_idx.tobytes()).hexdigest()
-    info = {"dataset": name, "origin": origin, "folder": str(folder), "hub_id": s.hub_id,
-            "files_sha256": files, "labels": labels, "splits": recipe}
+    info = {
+        "dataset": name,
+        "origin": origin,
+        "folder": str(folder),
+        "hub_id": s.hub_id,
+        "files_sha256": files,
+        "labels": labels,
+        "splits": recipe,
+    }
     return rows, info
 
 

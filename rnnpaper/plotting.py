@@ -14,8 +14,15 @@ CELL_COLORS = {"rnn": "#7f7f7f", "lstm": "#1f77b4", "gru": "#d62728", "baseline"
 def use_style() -> None:
     """Paper style: seaborn 'ticks', small fonts, vector output with embedded fonts."""
     sns.set_theme(style="ticks", context="paper", font_scale=1.0)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "pdf.fonttype": 42,
-                         "axes.spines.top": False, "axes.spines.right": False})
+    plt.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "savefig.bbox": "tight",
+            "pdf.fonttype": 42,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
 
 
 def save(fig, path: Path) -> Path:

@@ -12,15 +12,24 @@ import torch
 
 from rnnpaper import paths
 
-PACKAGES = ("torch", "numpy", "scikit-learn", "datasets", "hmmlearn", "gensim", "rouge-score",
-            "sacrebleu")
+PACKAGES = (
+    "torch",
+    "numpy",
+    "scikit-learn",
+    "datasets",
+    "hmmlearn",
+    "gensim",
+    "rouge-score",
+    "sacrebleu",
+)
 
 
 def git_commit() -> str:
     """The current commit (with '+dirty' when the tree has changes), or 'unknown'."""
     try:
-        run = lambda *a: subprocess.run(["git", *a], cwd=paths.ROOT, capture_output=True,
-                                        text=True, check=True).stdout.strip()
+        run = lambda *a: subprocess.run(
+            ["git", *a], cwd=paths.ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         return run("rev-parse", "HEAD") + ("+dirty" if run("status", "--porcelain") else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -34,10 +43,15 @@ def environment() -> dict:
             versions[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
             versions[p] = None
-    return {"packages": versions, "python": platform.python_version(),
-            "machine": platform.machine(), "processor": platform.processor() or None,
-            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "device": "cuda" if torch.cuda.is_available() else "cpu"}
+    return {
+        "packages": versions,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or None,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+    }
 
 
 def to_jsonable(obj):

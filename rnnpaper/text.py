@@ -48,8 +48,10 @@ class Vocab:
         """Vocabulary of tokens seen at least ``min_freq`` times (ties broken alphabetically)."""
         counts = Counter(tok for toks in texts for tok in toks)
         counts["unk"] = 0  # Gigaword's UNK marker must map to <unk>, never to a word
-        words = sorted((t for t, c in counts.items() if c >= min_freq and t not in SPECIALS),
-                       key=lambda t: (-counts[t], t))
+        words = sorted(
+            (t for t, c in counts.items() if c >= min_freq and t not in SPECIALS),
+            key=lambda t: (-counts[t], t),
+        )
         return cls(list(SPECIALS) + words[:max_size])
 
     def __len__(self) -> int:
@@ -78,15 +80,16 @@ class Vocab:
         return cls(json.loads(Path(path).read_text())["itos"])
 
 
-def bucket_batches(lengths: Sequence[int], batch_size: int, generator: torch.Generator,
-                   bucket_factor: int = 50) -> list[list[int]]:
+def bucket_batches(
+    lengths: Sequence[int], batch_size: int, generator: torch.Generator, bucket_factor: int = 50
+) -> list[list[int]]:
     """Index batches of similar length: shuffle, sort within chunks, shuffle the batches."""
     order = torch.randperm(len(lengths), generator=generator).tolist()
     chunk = batch_size * bucket_factor
     batches = []
     for start in range(0, len(order), chunk):
-        block = sorted(order[start:start + chunk], key=lambda i: lengths[i])
-        batches += [block[i:i + batch_size] for i in range(0, len(block), batch_size)]
+        block = sorted(order[start : start + chunk], key=lambda i: lengths[i])
+        batches += [block[i : i + batch_size] for i in range(0, len(block), batch_size)]
     perm = torch.randperm(len(batches), generator=generator).tolist()
     return [batches[i] for i in perm]
 

@@ -1,0 +1,80 @@
+# rnnpaper: `make paper` reruns every experiment and rebuilds the report; `make test` checks.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON  ?= python3.11
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PROFILE ?= paper
+TEX_PACKAGES := latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra \
+                texlive-fonts-recommended texlive-science
+export PYTHONPATH := $(CURDIR)
+
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+EXECUTED  := $(patsubst notebooks/%.ipynb,build/executed/%.ipynb,$(NOTEBOOKS))
+PACKAGE   := $(wildcard rnnpaper/*.py)
+PAPER_SRC := paper/rnnpaper.tex $(wildcard paper/*.bib paper/sections/*.tex)
+
+.PHONY: help paper pdf notebooks test lint format lab venv tex clean
+
+help: ## list the targets
+	@echo "rnnpaper: make <target>"
+	@grep -hE '^[a-zA-Z_/.-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  %-20s %s\n", $$1, $$2}'
+	@echo "Variables: PROFILE=$(PROFILE) (notebook profile for 'notebooks'/'paper'),"
+	@echo "           RNNPAPER_DATA_DIR (folder holding <dataset>/{train,validation,test}.jsonl.gz)"
+
+paper: paper/rnnpaper.pdf ## rerun every notebook at paper scale, then build paper/rnnpaper.pdf
+
+notebooks: $(EXECUTED) ## execute every notebook into build/executed/ (PROFILE=paper)
+
+pdf: | tex ## compile the PDF from the committed tables and figures only (no experiments)
+	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex
+
+test: venv tex ## lint, unit tests, and every notebook at its cheap defaults (pytest --nbmake)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(VENV)/bin/pytest tests
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(VENV)/bin/pytest --nbmake --nbmake-timeout=900 $(NOTEBOOKS)
+
+lint: venv ## ruff check and format check only
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: venv ## apply ruff's fixes and formatting; strip notebook outputs
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+	$(VENV)/bin/nbstripout $(NOTEBOOKS)
+
+lab: venv ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+venv: $(VENV)/.installed ## create .venv from requirements.lock (first use only)
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+tex: ## install TeX (Debian, as root) when latexmk is missing, or say what to install
+	@command -v latexmk >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEX_PACKAGES); \
+	else \
+	  echo "latexmk not found. Install TeX first, e.g. on Debian/Ubuntu:"; \
+	  echo "  sudo apt-get install $(TEX_PACKAGES)"; exit 1; \
+	fi
+
+build/executed/%.ipynb: notebooks/%.ipynb $(PACKAGE) | venv
+	$(PY) -m rnnpaper.run_notebook $< $@ --profile $(PROFILE)
+
+# Notebooks that read another notebook's results.
+build/executed/05-hmm.ipynb: build/executed/04-word2vec.ipynb
+
+paper/rnnpaper.pdf: $(PAPER_SRC) $(EXECUTED) | tex
+	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex
+
+clean: ## remove build products (executed notebooks, LaTeX intermediates); never results/
+	rm -rf build/executed build/smoke .pytest_cache .ruff_cache
+	cd paper && latexmk -c -quiet rnnpaper.tex 2>/dev/null || true
