@@ -21,11 +21,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import sacrebleu
 import torch
 from rouge_score import rouge_scorer
 
-from rnnpaper import data, paths, profiles, results, seeding, train
+from rnnpaper import data, latex, paths, profiles, results, seeding, train
 from rnnpaper.seq2seq import (
     Seq2Seq,
     Seq2SeqConfig,
@@ -409,8 +410,8 @@ def run_study(profile_name: str, datasets=DATASETS, progress: bool = False) -> d
         rec_path = out.results / STEM / f"{dataset}_data.json"
         if not rec_path.exists():
             results.write_json(rec_path, dataset_record(prep, profile))
-        for kind in profile.cells:
-            for seed in profile.seeds:
+        for seed in profile.seeds:  # seed-major: every cell has a seed before any has two
+            for kind in profile.cells:
                 path = run_path(out, dataset, kind, seed)
                 if not path.exists():
                     t0 = time.perf_counter()
@@ -433,3 +434,398 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------- results -> tables, macros
+
+CELL_NAMES = {"rnn": "Elman RNN", "lstm": "LSTM", "gru": "GRU"}
+METRIC_COLS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "bleu": "BLEU"}
+
+# Published Gigaword test-set numbers (1,951 pairs, full-length ROUGE F1), all marked [V] in
+# /work/shared/reference/published-results.md section 2a. Training sets: ~3.8M pairs.
+PUBLISHED = [
+    (
+        "gigaword",
+        "ABS, Rush et al. (2015)",
+        "rush2015",
+        29.55,
+        11.32,
+        26.42,
+        "NLP-progress summarization.md (F1 recomputed by Chopra et al. 2016)",
+    ),
+    (
+        "gigaword",
+        "ABS+, Rush et al. (2015)",
+        "rush2015",
+        29.76,
+        11.88,
+        26.96,
+        "NLP-progress summarization.md",
+    ),
+    (
+        "gigaword",
+        "RAS-Elman, Chopra et al. (2016)",
+        "chopra2016",
+        33.78,
+        15.97,
+        31.15,
+        "NLP-progress summarization.md",
+    ),
+    (
+        "gigaword",
+        "SEASS (BiGRU), Zhou et al. (2017)",
+        "zhou2017seass",
+        36.15,
+        17.54,
+        33.63,
+        "NLP-progress summarization.md",
+    ),
+    (
+        "gigaword",
+        "OpenNMT-py BiLSTM + copy attention",
+        "klein2017opennmt",
+        35.21,
+        17.31,
+        32.77,
+        "OpenNMT-py docs/source/Summarization.md",
+    ),
+]
+PUBLISHED_TRAIN = {"gigaword": "3.8M"}
+
+
+def load_runs(results_dir: Path) -> pd.DataFrame:
+    """One row per trained model: test metrics (beam; greedy R-L), cost, best epoch."""
+    rows = []
+    for path in sorted(Path(results_dir).glob("*_seed*.json")):
+        r = results.read_json(path)
+        row = {"dataset": r["dataset"], "cell": r["cell"], "seed": r["seed"]}
+        row.update({k: r["beam"]["refs"][k] for k in METRIC_COLS})
+        row["greedy_rougeL"] = r["greedy"]["refs"]["rougeL"]
+        if "original" in r["beam"]:
+            row.update({f"orig_{k}": r["beam"]["original"][k] for k in METRIC_COLS})
+        row.update(
+            {
+                "train_s": r["train"]["train_s"],
+                "wall_s": r["wall_s"],
+                "best_epoch": r["train"]["best_epoch"],
+                "val_loss": r["train"]["best"]["val_loss"],
+                "n_parameters": r["n_parameters"],
+                "tokens_per_s": r["train"]["tokens_per_s"],
+            }
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def load_records(results_dir: Path) -> dict:
+    """The per-dataset records (baselines, provenance) by dataset name."""
+    return {
+        p.stem.removesuffix("_data"): results.read_json(p)
+        for p in sorted(Path(results_dir).glob("*_data.json"))
+    }
+
+
+def _mean_sd(values) -> str:
+    values = list(values)
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.fmean(values):.1f} ({sd:.1f})"
+
+
+def scores_table(runs: pd.DataFrame, record: dict, dataset: str) -> pd.DataFrame:
+    """Baselines and the three cells (mean (sd) over seeds) on one test set."""
+    orig = dataset == "aeslc"
+    cols = ["Model", *METRIC_COLS.values(), "R-L greedy"] + (["R-L orig."] if orig else [])
+    rows = []
+    for name, b in record["baselines"].items():
+        row = [f"Extractive: {name}"] + [f"{b['refs'][k]:.1f}" for k in METRIC_COLS] + ["--"]
+        rows.append(row + ([f"{b['original']['rougeL']:.1f}"] if orig else []))
+    sub = runs[runs.dataset == dataset]
+    for cell in CELLS_ORDER:
+        g = sub[sub.cell == cell]
+        if g.empty:
+            continue
+        row = [f"{CELL_NAMES[cell]} ({len(g)} seeds)"] + [_mean_sd(g[k]) for k in METRIC_COLS]
+        row.append(_mean_sd(g["greedy_rougeL"]))
+        rows.append(row + ([_mean_sd(g["orig_rougeL"])] if orig else []))
+    return pd.DataFrame(rows, columns=cols)
+
+
+CELLS_ORDER = ("rnn", "lstm", "gru")
+
+
+def best_cell(runs: pd.DataFrame, dataset: str) -> str:
+    """The cell with the highest mean test ROUGE-L."""
+    return runs[runs.dataset == dataset].groupby("cell")["rougeL"].mean().idxmax()
+
+
+def published_table(runs: pd.DataFrame, records: dict) -> pd.DataFrame:
+    """Published Gigaword numbers beside ours; none is comparable (3.8M vs our pairs)."""
+    ours_n = records["gigaword"]["n"]["train"]
+    rows = [
+        [name, PUBLISHED_TRAIN[ds], f"{r1:.2f}", f"{r2:.2f}", f"{rl:.2f}", "no"]
+        for ds, name, _key, r1, r2, rl, _src in PUBLISHED
+        if ds == "gigaword"
+    ]
+    sub = runs[runs.dataset == "gigaword"]
+    for cell in CELLS_ORDER:
+        g = sub[sub.cell == cell]
+        if not g.empty:
+            rows.append(
+                [
+                    f"This work: {CELL_NAMES[cell]} + copy",
+                    f"{ours_n:,}",
+                    *[_mean_sd(g[k]) for k in ("rouge1", "rouge2", "rougeL")],
+                    "--",
+                ]
+            )
+    return pd.DataFrame(rows, columns=["Model", "Train pairs", "R-1", "R-2", "R-L", "Comparable"])
+
+
+def _clip(text: str, n: int) -> str:
+    """At most n words, ASCII only and no backslashes (they go into a LaTeX table)."""
+    words = text.encode("ascii", "ignore").decode().replace("\\", "/").split()
+    return " ".join(words[:n]) + (" ..." if len(words) > n else "")
+
+
+def example_indices(record: dict, n: int, max_src: int) -> list[int]:
+    """The first n test examples whose source has at most max_src tokens (readable rows)."""
+    return [i for i, L in enumerate(record["test_src_len"]) if L <= max_src][:n]
+
+
+def examples_table(
+    results_dir: Path, record: dict, dataset: str, n: int, max_src: int
+) -> pd.DataFrame:
+    """Source, reference and each cell's beam output (seed 1) for a few test examples."""
+    idx = example_indices(record, n, max_src)
+    outs = {}
+    for cell in CELLS_ORDER:
+        path = Path(results_dir) / f"{dataset}_{cell}_seed{min(_seeds(results_dir))}.json"
+        if path.exists():
+            outs[cell] = results.read_json(path)["outputs_beam"]
+    rows = []
+    for i in idx:
+        ex = record["test_examples"][i]
+        texts = [ex["source"], ex["refs"][0]] + [outs[c][i] for c in outs]
+        rows.append([_clip(t, 30) for t in texts])
+    return pd.DataFrame(rows, columns=["Source", "Reference"] + [CELL_NAMES[c] for c in outs])
+
+
+def _seeds(results_dir: Path) -> list[int]:
+    return sorted({int(p.stem.rsplit("seed", 1)[1]) for p in Path(results_dir).glob("*_seed*")})
+
+
+def macro_values(runs: pd.DataFrame, records: dict) -> dict:
+    """Every number the section quotes in prose."""
+    v = {}
+    for ds in DATASETS:
+        if ds not in records:
+            continue
+        rec, sub, name = records[ds], runs[runs.dataset == ds], ds.capitalize()
+        v[f"Sum{name}Train"] = rec["n"]["train"]
+        v[f"Sum{name}Test"] = rec["n"]["test"]
+        v[f"Sum{name}Vocab"] = rec["vocab_size"]
+        v[f"Sum{name}BaselineK"] = rec["baseline_k"]
+        v[f"Sum{name}SrcLen"] = rec["profile"][ds]["src_len"]
+        v[f"Sum{name}Epochs"] = rec["profile"][ds]["epochs"]
+        for bname, b in rec["baselines"].items():
+            tag = "FirstK" if bname.startswith("first-") else "FirstSentence"
+            v[f"Sum{name}{tag}RL"] = round(b["refs"]["rougeL"], 1)
+        for cell in CELLS_ORDER:
+            g = sub[sub.cell == cell]
+            if g.empty:
+                continue
+            for k, col in (
+                ("rouge1", "ROne"),
+                ("rouge2", "RTwo"),
+                ("rougeL", "RL"),
+                ("bleu", "BLEU"),
+            ):
+                v[f"Sum{name}{cell.upper()}{col}"] = round(g[k].mean(), 1)
+            v[f"Sum{name}{cell.upper()}RLsd"] = round(g["rougeL"].std(), 1)
+            v[f"Sum{name}{cell.upper()}GreedyRL"] = round(g["greedy_rougeL"].mean(), 1)
+            v[f"Sum{name}{cell.upper()}TrainMin"] = round(g["train_s"].mean() / 60, 1)
+    if "gigaword" in records:
+        v["SumGigawordTrainPercent"] = round(100 * records["gigaword"]["n"]["train"] / 3803957, 2)
+    if not runs.empty:
+        v["SumSeeds"] = int(runs.groupby(["dataset", "cell"]).size().min())
+        v["SumTotalMin"] = round(runs["wall_s"].sum() / 60, 1)
+        v["SumParamsLSTMGigaword"] = int(
+            runs[(runs.dataset == "gigaword") & (runs.cell == "lstm")]["n_parameters"].iloc[0]
+        )
+    return v
+
+
+def bleu_signature(results_dir: Path) -> str:
+    path = next(Path(results_dir).glob("*_data.json"))
+    rec = results.read_json(path)
+    return next(iter(rec["baselines"].values()))["refs"]["bleu_signature"]
+
+
+def write_report(results_dir: Path, generated: Path) -> list[Path]:
+    """Every generated LaTeX file of the section, from the results files alone."""
+    runs, records = load_runs(results_dir), load_records(results_dir)
+    g = Path(generated)
+    written = []
+    for ds in DATASETS:
+        if ds in records:
+            written.append(
+                latex.table(
+                    scores_table(runs, records[ds], ds), g / f"{STEM}_{ds}.tex", PRODUCER, digits=1
+                )
+            )
+    if "gigaword" in records:
+        written.append(
+            latex.table(
+                published_table(runs, records),
+                g / f"{STEM}_published.tex",
+                PRODUCER,
+                align="lrrrrl",
+            )
+        )
+    for ds, max_src in (("gigaword", 30), ("aeslc", 45)):
+        if ds in records:
+            n = records[ds]["profile"]["n_examples"]
+            df = examples_table(results_dir, records[ds], ds, n, max_src)
+            align = "p{4.2cm}p{2.3cm}" + "p{2.3cm}" * (len(df.columns) - 2)
+            written.append(latex.table(df, g / f"{STEM}_examples_{ds}.tex", PRODUCER, align=align))
+    written.append(latex.macros(macro_values(runs, records), g / f"{STEM}_macros.tex", PRODUCER))
+    return written
+
+
+# ---------------------------------------------------------------- results -> figures
+
+
+def length_curve(results_dir: Path, record: dict, dataset: str, n_bins: int = 5) -> pd.DataFrame:
+    """Mean test ROUGE-L per source-length quintile: each cell (all seeds) and each baseline."""
+    lengths = np.asarray(record["test_src_len"])
+    edges = np.unique(np.quantile(lengths, np.linspace(0, 1, n_bins + 1)))
+    bins = np.clip(np.searchsorted(edges, lengths, side="right") - 1, 0, len(edges) - 2)
+    series = {
+        f"baseline: {k}": [v["refs"]["rougeL_per_example"]] for k, v in record["baselines"].items()
+    }
+    for cell in CELLS_ORDER:
+        runs = [
+            results.read_json(p)["beam"]["refs"]["rougeL_per_example"]
+            for p in sorted(Path(results_dir).glob(f"{dataset}_{cell}_seed*.json"))
+        ]
+        if runs:
+            series[CELL_NAMES[cell]] = runs
+    rows = []
+    for name, per_seed in series.items():
+        for b in range(len(edges) - 1):
+            sel = bins == b
+            means = [float(np.mean(np.asarray(s)[sel])) for s in per_seed]
+            rows.append(
+                {
+                    "model": name,
+                    "bin": b,
+                    "length": float(np.median(lengths[sel])),
+                    "label": f"{int(edges[b])}-{int(edges[b + 1])}",
+                    "rougeL": float(np.mean(means)),
+                    "sd": float(np.std(means, ddof=1)) if len(means) > 1 else 0.0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def plot_length(results_dir: Path, records: dict):
+    """ROUGE-L against source length, one panel per dataset."""
+    import matplotlib.pyplot as plt
+
+    from rnnpaper import plotting
+
+    fig, axes = plt.subplots(1, len(records), figsize=(3.4 * len(records), 2.8), squeeze=False)
+    colors = {**{CELL_NAMES[c]: plotting.CELL_COLORS[c] for c in CELLS_ORDER}}
+    for ax, (ds, rec) in zip(axes[0], records.items(), strict=True):
+        df = length_curve(results_dir, rec, ds)
+        for j, (name, g) in enumerate(df.groupby("model", sort=False)):
+            base = name.startswith("baseline")
+            ax.errorbar(
+                g["bin"],
+                g["rougeL"],
+                yerr=g["sd"],
+                label=name,
+                capsize=2,
+                color=colors.get(name, plotting.CELL_COLORS["baseline"]),
+                ls=":" if base else "-",
+                marker="o^sDv"[j % 5],
+                ms=3,
+            )
+        labels = df.drop_duplicates("bin")["label"]
+        ax.set_xticks(range(len(labels)), labels, fontsize=7)
+        ax.set_xlabel("source length (tokens, test quintiles)")
+        ax.set_ylabel("ROUGE-L F1")
+        ax.set_title(ds.capitalize() if ds != "aeslc" else "AESLC")
+        ax.legend(fontsize=6, frameon=False)
+    return fig
+
+
+def plot_attention(results_dir: Path, dataset: str = "gigaword"):
+    """The attention weights a_tj of each cell (seed 1) on the first test example."""
+    import matplotlib.pyplot as plt
+
+    seed = min(_seeds(results_dir))
+    exs = {
+        c: results.read_json(p)["attention_example"]
+        for c in CELLS_ORDER
+        if (p := Path(results_dir) / f"{dataset}_{c}_seed{seed}.json").exists()
+    }
+    fig, axes = plt.subplots(len(exs), 1, figsize=(7, 1.9 * len(exs)), squeeze=False)
+    for ax, (cell, ex) in zip(axes[:, 0], exs.items(), strict=True):
+        a = np.asarray(ex["attention"])  # (L, S)
+        ax.imshow(a, aspect="auto", cmap="Greys", vmin=0, vmax=1)
+        ax.set_xticks(range(len(ex["source"])), ex["source"], rotation=90, fontsize=6)
+        ax.set_yticks(range(len(ex["output"])), ex["output"], fontsize=6)
+        ax.set_title(CELL_NAMES[cell], fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(results_dir: Path, records: dict):
+    """Validation loss per epoch, mean over seeds, per cell and dataset."""
+    import matplotlib.pyplot as plt
+
+    from rnnpaper import plotting
+
+    fig, axes = plt.subplots(1, len(records), figsize=(3.4 * len(records), 2.5), squeeze=False)
+    for ax, ds in zip(axes[0], records, strict=True):
+        for cell in CELLS_ORDER:
+            hists = [
+                results.read_json(p)["train"]["history"]
+                for p in sorted(Path(results_dir).glob(f"{ds}_{cell}_seed*.json"))
+            ]
+            if not hists:
+                continue
+            loss = np.mean([[h["val_loss"] for h in hist] for hist in hists], axis=0)
+            ax.plot(
+                range(1, len(loss) + 1),
+                loss,
+                marker="o",
+                ms=3,
+                color=plotting.CELL_COLORS[cell],
+                label=CELL_NAMES[cell],
+            )
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation NLL per token")
+        ax.set_title(ds.capitalize() if ds != "aeslc" else "AESLC")
+    axes[0][-1].legend(fontsize=7, frameon=False)
+    return fig
+
+
+def write_figures(results_dir: Path, figures: Path) -> list[Path]:
+    """Every figure of the section, from the results files alone."""
+    import matplotlib.pyplot as plt
+
+    from rnnpaper import plotting
+
+    plotting.use_style()
+    records = load_records(results_dir)
+    out = []
+    for name, fig in (
+        ("length", plot_length(results_dir, records)),
+        ("attention", plot_attention(results_dir)),
+        ("curves", plot_curves(results_dir, records)),
+    ):
+        out.append(plotting.save(fig, Path(figures) / f"{STEM}_{name}.pdf"))
+        plt.close(fig)
+    return out
