@@ -300,13 +300,12 @@ class Recurrent(nn.Module):
 
     def _direction(self, cell, xs, m, s0, d):
         """One layer in one direction; d = 1 runs right to left."""
-        xp = cell.input_projection(xs)  # (T, B, G*H)
         if d == 1:
-            xp, m = xp.flip(0), None if m is None else m.flip(0)
+            xs, m = xs.flip(0), None if m is None else m.flip(0)
         if isinstance(cell, LSTMCell) and self.hand_backward:
-            y, s = bptt.lstm_scan(xp, cell.W_h(), s0[0], s0[1], m)
+            y, s = bptt.lstm_scan(xs, cell.W_x(), cell.b(), cell.W_h(), *s0, m)
         else:
-            y, s = scan(cell, xp, s0, m)
+            y, s = scan(cell, cell.input_projection(xs), s0, m)  # xp (T, B, G*H)
         return (y.flip(0) if d == 1 else y), s  # (T, B, H)
 
     def _initial(self, state, k, x):

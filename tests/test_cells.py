@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from rnnpaper import cells
+from rnnpaper import bptt, cells
 
 E, H, B, T = 5, 4, 3, 7
 LENGTHS = torch.tensor([7, 3, 5])
@@ -77,13 +77,24 @@ def test_lstm_hand_bptt_equals_autograd():
 
 def test_lstm_scan_gradcheck():
     torch.manual_seed(2)
-    args = [
-        torch.randn(s, dtype=torch.double, requires_grad=True)
-        for s in [(4, 2, 4 * 3), (4 * 3, 3), (2, 3), (2, 3)]
-    ]
+    shapes = [(4, 2, 3), (4 * 3, 3), (4 * 3,), (4 * 3, 3), (2, 3), (2, 3)]  # xs W_x b W_h h0 C0
+    args = [torch.randn(s, dtype=torch.double, requires_grad=True) for s in shapes]
     m = torch.tensor([[1.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 0.0]]).double()[..., None]
-    assert torch.autograd.gradcheck(lambda *a: cells.bptt.LSTMScan.apply(*a, m), args)
-    assert torch.autograd.gradcheck(lambda *a: cells.bptt.LSTMScan.apply(*a, None), args)
+    assert torch.autograd.gradcheck(lambda *a: bptt.LSTMScan.apply(*a, m), args)
+    assert torch.autograd.gradcheck(lambda *a: bptt.LSTMScan.apply(*a, None), args)
+
+
+def test_lstm_hand_bptt_float32_onednn_path():
+    """float32 takes oneDNN's matmul: same outputs and gradients as autograd, to 1e-5."""
+    fused, scratch = _pair("lstm", bidirectional=True)
+    fused, scratch = fused.float(), scratch.float()
+    x, mask = _inputs()
+    x = x.detach().float().requires_grad_()
+    ref, got = _grads(fused, x, mask), _grads(scratch, x, mask)
+    torch.testing.assert_close(got[0], ref[0], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(got[2], ref[2], rtol=1e-5, atol=1e-5)
+    for name in ref[3]:
+        torch.testing.assert_close(got[3][name], ref[3][name], rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("impl", ["fused", "scratch"])
