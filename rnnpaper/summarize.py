@@ -82,8 +82,8 @@ PROFILES = {
     "smoke": Profile(
         cells=("rnn", "lstm", "gru"),
         seeds=(1,),
-        gigaword=TaskSizes(src_len=30, tgt_len=10, max_decode=10, epochs=1, n_train=256, n_eval=64),
-        aeslc=TaskSizes(src_len=30, tgt_len=8, max_decode=8, epochs=1, n_train=256, n_eval=64),
+        gigaword=TaskSizes(src_len=30, tgt_len=10, max_decode=10, epochs=1, n_train=128, n_eval=48),
+        aeslc=TaskSizes(src_len=30, tgt_len=8, max_decode=8, epochs=1, n_train=128, n_eval=48),
         vocab_size=1000,
         embed_dim=16,
         hidden_size=24,
@@ -544,7 +544,7 @@ def scores_table(runs: pd.DataFrame, record: dict, dataset: str) -> pd.DataFrame
         g = sub[sub.cell == cell]
         if g.empty:
             continue
-        row = [f"{CELL_NAMES[cell]} ({len(g)} seeds)"] + [_mean_sd(g[k]) for k in METRIC_COLS]
+        row = [f"{CELL_NAMES[cell]} ({len(g)} seed{'s' * (len(g) > 1)})"] + [_mean_sd(g[k]) for k in METRIC_COLS]
         row.append(_mean_sd(g["greedy_rougeL"]))
         rows.append(row + ([_mean_sd(g["orig_rougeL"])] if orig else []))
     return pd.DataFrame(rows, columns=cols)
