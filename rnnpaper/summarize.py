@@ -544,7 +544,8 @@ def scores_table(runs: pd.DataFrame, record: dict, dataset: str) -> pd.DataFrame
         g = sub[sub.cell == cell]
         if g.empty:
             continue
-        row = [f"{CELL_NAMES[cell]} ({len(g)} seed{'s' * (len(g) > 1)})"] + [_mean_sd(g[k]) for k in METRIC_COLS]
+        label = f"{CELL_NAMES[cell]} ({len(g)} seed{'s' * (len(g) > 1)})"
+        row = [label] + [_mean_sd(g[k]) for k in METRIC_COLS]
         row.append(_mean_sd(g["greedy_rougeL"]))
         rows.append(row + ([_mean_sd(g["orig_rougeL"])] if orig else []))
     return pd.DataFrame(rows, columns=cols)
