@@ -506,7 +506,7 @@ def load_runs(results_dir: Path) -> pd.DataFrame:
         row.update(
             {
                 "train_s": r["train"]["train_s"],
-                "wall_s": r["wall_s"],
+                "wall_s": r["train"]["wall_s"] + r["decode_beam_s"],  # across resumes
                 "best_epoch": r["train"]["best_epoch"],
                 "val_loss": r["train"]["best"]["val_loss"],
                 "n_parameters": r["n_parameters"],
@@ -647,6 +647,20 @@ def macro_values(runs: pd.DataFrame, records: dict) -> dict:
             v[f"Sum{name}{cell.upper()}TrainMin"] = round(g["train_s"].mean() / 60, 1)
     if "gigaword" in records:
         v["SumGigawordTrainPercent"] = round(100 * records["gigaword"]["n"]["train"] / 3803957, 2)
+    if records:
+        prof = next(iter(records.values()))["profile"]
+        v.update(
+            {
+                "SumEmbed": prof["embed_dim"],
+                "SumHidden": prof["hidden_size"],
+                "SumAttn": prof["attn_dim"],
+                "SumBeam": prof["beam"],
+                "SumAlpha": f"{prof['alpha']:g}",
+                "SumBatch": prof["batch_size"],
+                "SumLR": f"{prof['lr']:g}",
+                "SumVocabWords": prof["vocab_size"],
+            }
+        )
     if not runs.empty:
         v["SumSeeds"] = int(runs.groupby(["dataset", "cell"]).size().min())
         v["SumTotalMin"] = round(runs["wall_s"].sum() / 60, 1)
