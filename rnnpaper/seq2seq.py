@@ -199,6 +199,8 @@ class Seq2Seq(nn.Module):
         """Teacher forcing: mean negative log-likelihood per target token (tgt ends in <eos>)."""
         memory, state = self.encode(src, src_mask)
         B = len(src)
+        if self.p_gen is None:  # without copying, a source OOV in the target can only be <unk>
+            tgt = tgt.masked_fill(tgt >= self.cfg.vocab_size, self.cfg.unk_id)
         y_prev = torch.cat([tgt.new_full((B, 1), self.cfg.bos_id), tgt[:, :-1]], 1)  # (B,T)
         nll = []
         for y_in, y_out in zip(y_prev.unbind(1), tgt.unbind(1), strict=True):

@@ -17,7 +17,7 @@ import argparse
 import re
 import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +76,8 @@ class Profile:
     beam: int = 4
     alpha: float = 1.0  # length normalisation exponent
     n_examples: int = 3  # rows of the examples table per dataset
+    ablation_dataset: str = "gigaword"  # where every cell is also trained without copying
+    ablation_seeds: tuple = (1, 2)
 
 
 PROFILES = {
@@ -90,6 +92,7 @@ PROFILES = {
         attn_dim=24,
         beam=2,
         n_examples=2,
+        ablation_seeds=(1,),
     ),
     "paper": Profile(),
 }
@@ -306,8 +309,13 @@ def attention_example(model: Seq2Seq, ex: dict, vocab: Vocab, ts: TaskSizes) -> 
     }
 
 
-def run_path(out: paths.Outputs, dataset: str, kind: str, seed: int) -> Path:
-    return out.results / STEM / f"{dataset}_{kind}_seed{seed}.json"
+def run_name(dataset: str, kind: str, seed: int, copy: bool = True) -> str:
+    """File stem of one run; the copy-mechanism ablation is marked '-nocopy'."""
+    return f"{dataset}_{kind}{'' if copy else '-nocopy'}_seed{seed}"
+
+
+def run_path(out: paths.Outputs, dataset: str, kind: str, seed: int, copy: bool = True) -> Path:
+    return out.results / STEM / f"{run_name(dataset, kind, seed, copy)}.json"
 
 
 def train_one(
@@ -341,7 +349,8 @@ def train_one(
         progress=progress,
     )
     meta = {"model": asdict(mcfg), "sizes": asdict(ts), "dataset": dataset}
-    run_dir = paths.BUILD / "runs" / STEM / out.profile / f"{dataset}_{kind}_seed{seed}"
+    name = run_name(dataset, kind, seed, profile.copy)
+    run_dir = paths.BUILD / "runs" / STEM / out.profile / name
     fit = train.fit(
         model,
         tcfg,
@@ -419,6 +428,23 @@ def run_study(profile_name: str, datasets=DATASETS, progress: bool = False) -> d
                     payload["wall_s"] = time.perf_counter() - t0
                     results.write_json(path, payload)
                 done[(dataset, kind, seed)] = path
+        if dataset == profile.ablation_dataset:
+            done.update(run_ablation(prep, profile, out, progress))
+    return done
+
+
+def run_ablation(prep: dict, profile: Profile, out: paths.Outputs, progress: bool) -> dict:
+    """The same models without the copy mechanism (eq. 7.5 off: P(w) = P_vocab(w))."""
+    nocopy, done = replace(profile, copy=False), {}
+    for seed in profile.ablation_seeds:
+        for kind in profile.cells:
+            path = run_path(out, prep["dataset"], kind, seed, copy=False)
+            if not path.exists():
+                t0 = time.perf_counter()
+                payload = train_one(prep, nocopy, kind, seed, out, progress)
+                payload["wall_s"] = time.perf_counter() - t0
+                results.write_json(path, payload)
+            done[(prep["dataset"], f"{kind}-nocopy", seed)] = path
     return done
 
 
@@ -493,12 +519,27 @@ PUBLISHED = [
 PUBLISHED_TRAIN = {"gigaword": "3.8M"}
 
 
-def load_runs(results_dir: Path) -> pd.DataFrame:
-    """One row per trained model: test metrics (beam; greedy R-L), cost, best epoch."""
+def unk_rate(outputs: list[str]) -> float:
+    """Percentage of generated tokens that are 'unk'."""
+    tokens = [t for o in outputs for t in o.split()]
+    return 100 * sum(t == "unk" for t in tokens) / max(1, len(tokens))
+
+
+def load_runs(results_dir: Path, copy: bool | None = True) -> pd.DataFrame:
+    """One row per trained model (with copy mechanism, without, or both if ``copy`` is None):
+    test metrics (beam; greedy R-L), cost, best epoch."""
     rows = []
     for path in sorted(Path(results_dir).glob("*_seed*.json")):
         r = results.read_json(path)
-        row = {"dataset": r["dataset"], "cell": r["cell"], "seed": r["seed"]}
+        if copy is not None and r["model"]["copy"] != copy:
+            continue
+        row = {
+            "dataset": r["dataset"],
+            "cell": r["cell"],
+            "seed": r["seed"],
+            "copy": r["model"]["copy"],
+            "unk_rate": unk_rate(r["outputs_beam"]),
+        }
         row.update({k: r["beam"]["refs"][k] for k in METRIC_COLS})
         row["greedy_rougeL"] = r["greedy"]["refs"]["rougeL"]
         if "original" in r["beam"]:
@@ -580,6 +621,24 @@ def published_table(runs: pd.DataFrame, records: dict) -> pd.DataFrame:
                 ]
             )
     return pd.DataFrame(rows, columns=["Model", "Train pairs", "R-1", "R-2", "R-L", "Comparable"])
+
+
+def copy_table(all_runs: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """Each cell with and without the copy mechanism, on the seeds both were trained with."""
+    sub = all_runs[all_runs.dataset == dataset]
+    seeds = set(sub[~sub["copy"]].seed)
+    sub = sub[sub.seed.isin(seeds)]
+    rows = []
+    for cell in CELLS_ORDER:
+        for copy in (True, False):
+            g = sub[(sub.cell == cell) & (sub["copy"] == copy)]
+            if g.empty:
+                continue
+            rows.append(
+                [CELL_NAMES[cell], "yes" if copy else "no", len(g)]
+                + [_mean_sd(g[k]) for k in ("rouge1", "rouge2", "rougeL", "unk_rate")]
+            )
+    return pd.DataFrame(rows, columns=["Cell", "Copy", "Seeds", "R-1", "R-2", "R-L", "unk %"])
 
 
 def _clip(text: str, n: int) -> str:
@@ -670,6 +729,20 @@ def macro_values(runs: pd.DataFrame, records: dict) -> dict:
     return v
 
 
+def copy_macros(all_runs: pd.DataFrame) -> dict:
+    """Mean R-L and unk rate with and without copying, per cell (ablation seeds only)."""
+    if all_runs.empty or all_runs["copy"].all():
+        return {}
+    sub = all_runs[all_runs.seed.isin(set(all_runs[~all_runs["copy"]].seed))]
+    sub = sub[sub.dataset == sub[~sub["copy"]].dataset.iloc[0]]
+    v = {"SumAblationSeeds": int(sub[~sub["copy"]].groupby("cell").size().min())}
+    for (cell, copy), g in sub.groupby(["cell", "copy"]):
+        tag = f"Sum{'Copy' if copy else 'NoCopy'}{cell.upper()}"
+        v[f"{tag}RL"] = round(g["rougeL"].mean(), 1)
+        v[f"{tag}Unk"] = round(g["unk_rate"].mean(), 1)
+    return v
+
+
 def bleu_signature(results_dir: Path) -> str:
     path = next(Path(results_dir).glob("*_data.json"))
     rec = results.read_json(path)
@@ -703,7 +776,14 @@ def write_report(results_dir: Path, generated: Path) -> list[Path]:
             df = examples_table(results_dir, records[ds], ds, n, max_src)
             align = "p{4.2cm}p{2.3cm}" + "p{2.3cm}" * (len(df.columns) - 2)
             written.append(latex.table(df, g / f"{STEM}_examples_{ds}.tex", PRODUCER, align=align))
-    written.append(latex.macros(macro_values(runs, records), g / f"{STEM}_macros.tex", PRODUCER))
+    all_runs = load_runs(results_dir, copy=None)
+    if not all_runs.empty and (~all_runs["copy"]).any():
+        ds = all_runs[~all_runs["copy"]].dataset.iloc[0]
+        written.append(
+            latex.table(copy_table(all_runs, ds), g / f"{STEM}_copy.tex", PRODUCER, align="llrrrrr")
+        )
+    values = {**macro_values(runs, records), **copy_macros(all_runs)}
+    written.append(latex.macros(values, g / f"{STEM}_macros.tex", PRODUCER))
     return written
 
 

@@ -204,3 +204,12 @@ def test_training_learns_to_copy_unseen_words(kind):
     src, mask, tgt, _ = batch()
     out, _ = model.greedy(src, mask, n_oov=5, max_len=5)
     assert (out == tgt).float().mean() > 0.9
+
+
+def test_without_copy_a_copied_target_word_is_scored_as_unk():
+    model = _model(copy=False)
+    src, mask = _batch()
+    tmask = torch.ones(3, 2, dtype=torch.float64)
+    extended = model(src, mask, torch.tensor([[12, 3], [5, 3], [6, 3]]), tmask, n_oov=1)
+    as_unk = model(src, mask, torch.tensor([[1, 3], [5, 3], [6, 3]]), tmask, n_oov=1)
+    torch.testing.assert_close(extended, as_unk)
