@@ -22,6 +22,9 @@ def linear(x: torch.Tensor, W: torch.Tensor, b=None) -> torch.Tensor:
 _ONEDNN = torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")
 
 
+OVERWRITE = True  # backward reuses the forward's buffer; gradcheck needs False
+
+
 class LSTMScan(torch.autograd.Function):
     """LSTM layer, eqs. (28)-(33): xs (T, B, E), W_x (4H, E), b (4H), W_h (4H, H), h0, C0 (B, H).
 
@@ -32,8 +35,8 @@ class LSTMScan(torch.autograd.Function):
     def forward(ctx, xs, W_x, b, W_h, h0, C0, m):
         T, B, E = xs.shape
         H = W_h.shape[1]
-        xp = linear(xs.reshape(T * B, E), W_x, b).view(T, B, 4 * H)  # all input projections
-        act = torch.empty_like(xp)  # (T, B, 4H) gate activations i, f, C~, o
+        act = linear(xs.reshape(T * B, E), W_x, b).view(T, B, 4 * H)  # input projections,
+        # overwritten step by step with the gate activations i, f, C~, o (T, B, 4H)
         hs = xs.new_empty(T + 1, B, H)  # (T+1, B, H) states h_0 .. h_T
         Cs = xs.new_empty(T + 1, B, H)  # (T+1, B, H) cell states C_0 .. C_T
         tanh_C = xs.new_empty(T, B, H)  # (T, B, H) tanh of the new cell state
@@ -41,7 +44,7 @@ class LSTMScan(torch.autograd.Function):
         hs[0], Cs[0] = h0, C0
         for t in range(T):
             a = act[t]  # (B, 4H)
-            torch.add(xp[t], linear(hs[t], W_h), out=a)  # pre-activations
+            a += linear(hs[t], W_h)  # pre-activations
             a[:, : 2 * H].sigmoid_()  # eqs. 28, 29
             a[:, 2 * H : 3 * H].tanh_()  # eq. 30
             a[:, 3 * H :].sigmoid_()  # eq. 32
@@ -61,7 +64,9 @@ class LSTMScan(torch.autograd.Function):
     def backward(ctx, dy, dh_T, dC_T):
         xs, W_x, W_h, act, hs, Cs, tanh_C, m = ctx.saved_tensors
         T, B, G = act.shape
-        da = torch.empty_like(act)  # (T, B, 4H) gradients of the pre-activations
+        # step t's activations are overwritten by their gradients (T, B, 4H): a second
+        # backward through the same graph (retain_graph) is refused by autograd's version check
+        da = act if OVERWRITE else act.clone()
         dh = hs.new_zeros(B, G // 4) if dh_T is None else dh_T.clone()  # (B, H)
         dC = hs.new_zeros(B, G // 4) if dC_T is None else dC_T.clone()  # (B, H)
         dy = dy if m is None or dy is None else dy * m  # (T, B, H)
@@ -69,37 +74,55 @@ class LSTMScan(torch.autograd.Function):
         for t in range(T - 1, -1, -1):
             if dy is not None:
                 dh += dy[t]
-            dhn, dCn = (dh, dC.clone()) if m is None else (dh * m[t], dC * m[t])
-            _lstm_step_backward(act[t], Cs[t], tanh_C[t], dhn, dCn, da[t])
+            dhn, dCn = (dh, dC) if m is None else (dh * m[t], dC * m[t])
+            dC_prev = _lstm_step_backward(da[t], Cs[t], tanh_C[t], dhn, dCn)
             dh_prev = linear(da[t], W_hT)  # (B, H)
             if m is None:
-                dh, dC = dh_prev, dCn.mul_(act[t, :, G // 4 : G // 2])
+                dh, dC = dh_prev, dC_prev
             else:
                 keep = 1 - m[t]  # (B, 1)
-                dh = dh_prev.add_(dh * keep)
-                dC = dCn.mul_(act[t, :, G // 4 : G // 2]).add_(dC * keep)
+                dh, dC = dh_prev.add_(dh * keep), dC_prev.add_(dC * keep)
         return (*_weight_grads(da, xs, W_x, hs[:-1]), dh, dC, None)
 
 
-def _lstm_step_backward(a, C_prev, tanh_C, dh, dC, da):
-    """Write dL/d(pre-activations) of one step into da (B, 4H); dC gains the eq. 33 path."""
-    i, f, g, o = a.chunk(4, dim=1)  # each (B, H)
-    di, df, dg, do = da.chunk(4, dim=1)  # views into da, each (B, H)
-    dC.addcmul_(dh * o, 1 - tanh_C * tanh_C)  # eq. 33: tanh' = 1 - tanh^2 (eq. 27)
-    torch.mul(dh * tanh_C, o - o * o, out=do)  # sigma' = sigma (1 - sigma) (eq. 25)
-    torch.mul(dC * g, i - i * i, out=di)  # eq. 31 -> eq. 29
-    torch.mul(dC * C_prev, f - f * f, out=df)  # eq. 31 -> eq. 28
-    torch.mul(dC * i, 1 - g * g, out=dg)  # eq. 31 -> eq. 30
+def _lstm_step_backward(a, C_prev, tanh_C, dh, dC):
+    """Overwrite a (B, 4H) = (i, f, C~, o) of one step with dL/d(pre-activations).
+
+    dh, dC: gradients of h_t and C_t from later steps; dC gains the path through eq. 33.
+    Returns dL/dC_{t-1} = dC f (eq. 31). sigma' = sigma (1 - sigma) (eq. 25) and
+    tanh' = 1 - tanh^2 (eq. 27) are applied by aten's one-pass sigmoid/tanh_backward.
+    """
+    i, f, g, o = a.chunk(4, dim=1)  # each (B, H), overwritten in place below
+    dC += _tanh_bw(dh * o, tanh_C)  # eq. 33
+    _sigmoid_bw(dh * tanh_C, o, grad_input=o)  # eq. 33 -> eq. 32
+    dC_i, dC_g = dC * i, dC * g  # (B, H) each, eq. 31
+    _tanh_bw(dC_i, g, grad_input=g)  # eq. 31 -> eq. 30
+    _sigmoid_bw(dC_g, i, grad_input=i)  # eq. 31 -> eq. 29
+    dC_prev = dC * f  # (B, H)
+    _sigmoid_bw(dC * C_prev, f, grad_input=f)  # eq. 31 -> eq. 28
+    return dC_prev
+
+
+def _tanh_bw(grad, y, grad_input=None):
+    """grad * (1 - y^2), y = tanh(x)."""
+    if grad_input is None:
+        return torch.ops.aten.tanh_backward(grad, y)
+    return torch.ops.aten.tanh_backward.grad_input(grad, y, grad_input=grad_input)
+
+
+def _sigmoid_bw(grad, y, grad_input):
+    """grad * y (1 - y), y = sigma(x), written into grad_input."""
+    return torch.ops.aten.sigmoid_backward.grad_input(grad, y, grad_input=grad_input)
 
 
 def _weight_grads(da, xs, W_x, h_prev):
     """One matmul each over all T*B steps: dxs (T, B, E), dW_x, db, dW_h."""
     T, B, G = da.shape
-    daT = da.view(T * B, G).t().contiguous()  # (4H, T*B)
-    dxs = linear(da.view(T * B, G), W_x.t().contiguous()).view(T, B, -1)  # (T, B, E)
-    dW_x = linear(daT, xs.reshape(T * B, -1).t().contiguous())  # (4H, E)
-    dW_h = linear(daT, h_prev.reshape(T * B, -1).t().contiguous())  # (4H, H)
-    return dxs, dW_x, daT.sum(1), dW_h
+    da = da.view(T * B, G)  # (T*B, 4H)
+    dxs = linear(da, W_x.t()).view(T, B, -1)  # (T, B, E)
+    dW_x = da.t() @ xs.reshape(T * B, -1)  # (4H, E); BLAS reads da transposed, no copy
+    dW_h = da.t() @ h_prev.reshape(T * B, -1)  # (4H, H)
+    return dxs, dW_x, da.sum(0), dW_h
 
 
 def lstm_scan(xs, W_x, b, W_h, h0, C0, mask=None):
