@@ -1,0 +1,93 @@
+"""HMM algorithms against brute-force enumeration of all state paths and against hmmlearn."""
+
+import numpy as np
+import pytest
+
+from rnnpaper import hmm
+
+
+def _random_model(M=3, T=5, seed=0):
+    rng = np.random.default_rng(seed)
+    pi = rng.dirichlet(np.ones(M))
+    A = rng.dirichlet(np.ones(M), size=M)
+    log_B = rng.normal(size=(T, M)) * 2
+    return np.log(pi), np.log(A), log_B
+
+
+@pytest.mark.parametrize("M,T,seed", [(2, 1, 0), (2, 6, 1), (3, 5, 2), (4, 4, 3)])
+def test_forward_backward_viterbi_against_enumeration(M, T, seed):
+    log_pi, log_A, log_B = _random_model(M, T, seed)
+    loglik, gamma, best, best_logp = hmm.brute_force(log_pi, log_A, log_B)
+    log_alpha, ll = hmm.forward(log_pi, log_A, log_B)
+    assert ll == pytest.approx(loglik, abs=1e-10)  # p(X) = sum_Z p(X, Z)
+    # alpha_T(j) sums the joint over paths ending in j; beta_1 closes the same sum
+    log_beta = hmm.backward(log_A, log_B)
+    np.testing.assert_allclose(np.logaddexp.reduce(log_alpha + log_beta, axis=1), loglik)
+    np.testing.assert_allclose(hmm.posteriors(log_pi, log_A, log_B), gamma, atol=1e-10)
+    path, logp = hmm.viterbi(log_pi, log_A, log_B)
+    assert logp == pytest.approx(best_logp, abs=1e-10)
+    np.testing.assert_array_equal(path, best)
+    assert logp <= ll  # the best path's joint is one term of the likelihood's sum
+
+
+def test_viterbi_path_is_not_the_sequence_of_most_probable_states():
+    """Viterbi maximises the joint of a whole path; forward-backward's pointwise argmax can
+    be a worse path (here found on a random model, then checked against enumeration)."""
+    for seed in range(500):
+        log_pi, log_A, log_B = _random_model(3, 4, seed)
+        path, logp = hmm.viterbi(log_pi, log_A, log_B)
+        pointwise = hmm.posteriors(log_pi, log_A, log_B).argmax(1)
+        if not np.array_equal(path, pointwise):
+            assert hmm.joint_log_prob(log_pi, log_A, log_B, pointwise) < logp
+            return
+    pytest.fail("no model where the two differ")
+
+
+def _gmmhmm(M=3, k=2, d=2, seed=0):
+    from hmmlearn.hmm import GMMHMM
+
+    rng = np.random.default_rng(seed)
+    m = GMMHMM(n_components=M, n_mix=k, covariance_type="diag", init_params="", params="")
+    m.startprob_ = rng.dirichlet(np.ones(M))
+    m.transmat_ = rng.dirichlet(np.ones(M), size=M)
+    m.weights_ = rng.dirichlet(np.ones(k), size=M)
+    m.means_ = rng.normal(size=(M, k, d)) * 2
+    m.covars_ = rng.uniform(0.3, 2.0, size=(M, k, d))
+    m.n_features = d
+    return m
+
+
+def test_emissions_and_algorithms_against_hmmlearn():
+    m = _gmmhmm()
+    X = np.random.default_rng(5).normal(size=(7, 2)) * 2
+    log_pi, log_A, log_B = hmm.model_arrays(m, X)
+    np.testing.assert_allclose(log_B, m._compute_log_likelihood(X), atol=1e-10)  # eq. 38
+    assert hmm.forward(log_pi, log_A, log_B)[1] == pytest.approx(m.score(X), abs=1e-8)
+    np.testing.assert_allclose(hmm.posteriors(log_pi, log_A, log_B), m.predict_proba(X), atol=1e-8)
+    logp, path = m.decode(X, algorithm="viterbi")
+    ours, our_logp = hmm.viterbi(log_pi, log_A, log_B)
+    np.testing.assert_array_equal(ours, path)
+    assert our_logp == pytest.approx(logp, abs=1e-8)
+    # and the enumeration agrees on this model too
+    assert hmm.brute_force(log_pi, log_A, log_B)[0] == pytest.approx(m.score(X), abs=1e-8)
+
+
+def test_joint_probability_is_eq39():
+    log_pi, log_A, log_B = _random_model(3, 4, 7)
+    z = [2, 0, 0, 1]
+    want = (
+        log_pi[2]
+        + log_A[2, 0]
+        + log_A[0, 0]
+        + log_A[0, 1]
+        + sum(log_B[t, s] for t, s in enumerate(z))
+    )
+    assert hmm.joint_log_prob(log_pi, log_A, log_B, z) == pytest.approx(want)
+
+
+def test_classifier_separates_two_generating_processes():
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(loc=(-1) ** y, size=(rng.integers(3, 9), 2)) for y in [0, 1] * 40]
+    labels = [0, 1] * 40
+    clf = hmm.GMMHMMClassifier(hmm.HMMConfig(n_states=2, n_mix=1, n_iter=5)).fit(seqs, labels)
+    assert np.mean(clf.predict(seqs) == np.array(labels)) > 0.95
