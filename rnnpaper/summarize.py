@@ -566,10 +566,8 @@ def load_runs(results_dir: Path, copy: bool | None = True) -> pd.DataFrame:
 
 def load_records(results_dir: Path) -> dict:
     """The per-dataset records (baselines, provenance) by dataset name."""
-    return {
-        p.stem.removesuffix("_data"): results.read_json(p)
-        for p in sorted(Path(results_dir).glob("*_data.json"))
-    }
+    paths_ = {ds: Path(results_dir) / f"{ds}_data.json" for ds in DATASETS}
+    return {ds: results.read_json(p) for ds, p in paths_.items() if p.exists()}
 
 
 def _mean_sd(values) -> str:
@@ -831,6 +829,9 @@ def length_curve(results_dir: Path, record: dict, dataset: str, n_bins: int = 5)
     return pd.DataFrame(rows)
 
 
+BASELINE_COLORS = ("#2ca02c", "#8c564b")
+
+
 def plot_length(results_dir: Path, records: dict):
     """ROUGE-L against source length, one panel per dataset."""
     import matplotlib.pyplot as plt
@@ -849,7 +850,7 @@ def plot_length(results_dir: Path, records: dict):
                 yerr=g["sd"],
                 label=name,
                 capsize=2,
-                color=colors.get(name, plotting.CELL_COLORS["baseline"]),
+                color=colors.get(name, BASELINE_COLORS[j % 2]),
                 ls=":" if base else "-",
                 marker="o^sDv"[j % 5],
                 ms=3,
@@ -876,7 +877,8 @@ def plot_attention(results_dir: Path, dataset: str = "gigaword"):
     fig, axes = plt.subplots(len(exs), 1, figsize=(7, 1.9 * len(exs)), squeeze=False)
     for ax, (cell, ex) in zip(axes[:, 0], exs.items(), strict=True):
         a = np.asarray(ex["attention"])  # (L, S)
-        ax.imshow(a, aspect="auto", cmap="Greys", vmin=0, vmax=1)
+        im = ax.imshow(a, aspect="auto", cmap="Greys", vmin=0, vmax=a.max())
+        fig.colorbar(im, ax=ax, pad=0.01, fraction=0.03)
         ax.set_xticks(range(len(ex["source"])), ex["source"], rotation=90, fontsize=6)
         ax.set_yticks(range(len(ex["output"])), ex["output"], fontsize=6)
         ax.set_title(CELL_NAMES[cell], fontsize=8)
@@ -887,6 +889,7 @@ def plot_attention(results_dir: Path, dataset: str = "gigaword"):
 def plot_curves(results_dir: Path, records: dict):
     """Validation loss per epoch, mean over seeds, per cell and dataset."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from rnnpaper import plotting
 
@@ -911,7 +914,8 @@ def plot_curves(results_dir: Path, records: dict):
         ax.set_xlabel("epoch")
         ax.set_ylabel("validation NLL per token")
         ax.set_title(ds.capitalize() if ds != "aeslc" else "AESLC")
-    axes[0][-1].legend(fontsize=7, frameon=False)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=7, frameon=False)
     return fig
 
 
