@@ -401,8 +401,13 @@ def dataset_record(prep: dict, profile: Profile) -> dict:
         "baseline_k": k,
         "baselines": bases,
         "test_src_len": [ex["src_len_full"] for ex in test],
-        "test_examples": [
-            {"source": ex["document"], "refs": ex["refs"], "summary": ex["summary"]} for ex in test
+        "test_examples": [  # sources cut to 40 words: the examples table shows 30
+            {
+                "source": " ".join(ex["document"].split()[:40]),
+                "refs": ex["refs"],
+                "summary": ex["summary"],
+            }
+            for ex in test
         ],
         "environment": results.environment(),
         "git_commit": results.git_commit(),
