@@ -1,0 +1,124 @@
+"""Training and inference throughput of every recurrent implementation, in one process.
+
+Each repetition runs every implementation once in a rotated order (the machine is shared
+and noisy), and each ratio is taken against the fused torch.nn.LSTM of the same repetition;
+we report medians over repetitions. Writes results/03-lstm-gru/benchmark.json.
+
+    .venv/bin/python benchmarks/bench_cells.py            # B=64, E=128, H=256, T=128 and 512
+    .venv/bin/python benchmarks/bench_cells.py --quick    # a few seconds, for a smoke test
+"""
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from rnnpaper import cells, paths, results
+
+IMPLS = {  # name -> (cell kind, impl, how)
+    "LSTM fused (torch.nn)": ("lstm", "fused", "fused"),
+    "LSTM scratch, hand BPTT": ("lstm", "scratch", "hand"),
+    "LSTM scratch, autograd": ("lstm", "scratch", "autograd"),
+    "LSTM scratch, compiled cell": ("lstm", "scratch", "compiled"),
+    "GRU fused (torch.nn)": ("gru", "fused", "fused"),
+    "GRU scratch, autograd": ("gru", "scratch", "autograd"),
+    "GRU proposal form, autograd": ("gru_proposal", "scratch", "autograd"),
+    "RNN fused (torch.nn)": ("rnn", "fused", "fused"),
+    "RNN scratch, autograd": ("rnn", "scratch", "autograd"),
+}
+REFERENCE = "LSTM fused (torch.nn)"
+
+
+def build(kind, impl, how, E, H):
+    """One single-layer Recurrent; 'compiled' wraps the cell's step in torch.compile."""
+    torch.manual_seed(0)
+    model = cells.Recurrent(kind, E, H, impl=impl)
+    if impl == "scratch":
+        model.hand_backward = how == "hand"
+        if how == "compiled":
+            cell = model.cells[0]
+            cell.recur = torch.compile(cell.recur, dynamic=False)
+    return model
+
+
+def train_step(model, x):
+    """Forward, a scalar loss on every output, backward; returns seconds."""
+    t0 = time.perf_counter()
+    y, _ = model(x)  # (B, T, H)
+    y.square().mean().backward()
+    model.zero_grad(set_to_none=True)
+    return time.perf_counter() - t0
+
+
+@torch.no_grad()
+def infer_step(model, x):
+    t0 = time.perf_counter()
+    model(x)
+    return time.perf_counter() - t0
+
+
+def measure(T, args, names):
+    """Interleaved repetitions at sequence length T -> {name: {mode: [seconds...]}}."""
+    x = torch.randn(args.batch, T, args.embed)  # (B, T, E)
+    models = {n: build(*IMPLS[n], args.embed, args.hidden) for n in names}
+    for n, m in models.items():  # warm-up (and compilation)
+        t0 = time.perf_counter()
+        train_step(m, x), infer_step(m, x)
+        print(f"T={T} warm-up {n}: {time.perf_counter() - t0:.1f} s", flush=True)
+    secs = {n: {"train": [], "infer": []} for n in names}
+    for rep in range(args.reps):
+        order = names[rep % len(names) :] + names[: rep % len(names)]
+        for n in order:
+            secs[n]["train"].append(train_step(models[n], x))
+            secs[n]["infer"].append(infer_step(models[n], x))
+    return secs
+
+
+def summarise(secs, tokens):
+    """Median tokens/s and median per-repetition ratio to the reference, per mode."""
+    out = {}
+    for n, modes in secs.items():
+        out[n] = {}
+        for mode, s in modes.items():
+            ratios = [r / v for r, v in zip(secs[REFERENCE][mode], s, strict=True)]
+            out[n][mode] = {"tokens_per_s": statistics.median(tokens / v for v in s),
+                            "ratio_to_fused_lstm": statistics.median(ratios),
+                            "ratio_min": min(ratios), "ratio_max": max(ratios),
+                            "seconds": s}
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lengths", type=int, nargs="+", default=[128, 512])
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--embed", type=int, default=128)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--reps", type=int, default=7)
+    p.add_argument("--threads", type=int, default=torch.get_num_threads())
+    p.add_argument("--no-compile", action="store_true")
+    p.add_argument("--quick", action="store_true", help="tiny sizes, 2 reps, no compile")
+    p.add_argument("--out", default=str(paths.ROOT / "results/03-lstm-gru/benchmark.json"))
+    args = p.parse_args(argv)
+    if args.quick:
+        args.lengths, args.batch, args.embed, args.hidden, args.reps = [16], 8, 16, 32, 2
+        args.no_compile = True
+    torch.set_num_threads(args.threads)
+    names = [n for n in IMPLS if not (args.no_compile and IMPLS[n][2] == "compiled")]
+    runs = {}
+    for T in args.lengths:
+        runs[str(T)] = summarise(measure(T, args, names), args.batch * T)
+        for n, r in runs[str(T)].items():
+            print(f"T={T} {n:30s} train {r['train']['tokens_per_s']:9.0f} tok/s "
+                  f"x{r['train']['ratio_to_fused_lstm']:.2f}  infer "
+                  f"{r['infer']['tokens_per_s']:9.0f} tok/s x{r['infer']['ratio_to_fused_lstm']:.2f}")
+    config = {k: v for k, v in vars(args).items() if k != "out"}
+    payload = {"config": config, "reference": REFERENCE, "impls": IMPLS, "lengths": runs,
+               "environment": results.environment(), "git_commit": results.git_commit()}
+    results.write_json(args.out, payload)
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()
