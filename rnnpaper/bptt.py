@@ -129,3 +129,117 @@ def lstm_scan(xs, W_x, b, W_h, h0, C0, mask=None):
     """LSTM layer with hand-written BPTT: xs (T, B, E) -> y (T, B, H), (h_T, C_T)."""
     y, h_T, C_T = LSTMScan.apply(xs, W_x, b, W_h, h0, C0, mask)
     return y, (h_T, C_T)
+
+
+# --- The Elman RNN of eqs. (1)-(3), in the proposal's notation, without autograd ----------
+# h_t = tanh(U^T x_t + W^T h_{t-1} + b_h)    (1)   x_t (E,), h_t (H,): U (E, H), W (H, H)
+# o_t = V^T h_t + b_y,  y^_t = softmax(o_t)  (2)   the output activation is a softmax
+# L_t = -log y^_t[y_t]                       (3)   cross-entropy; a batch averages over rows
+
+ELMAN_PARAMS = ("U", "W", "V", "b_h", "b_y")
+
+
+def elman_init(E: int, H: int, C: int, seed: int = 0, dtype=torch.float64) -> dict:
+    """Random parameters U (E, H), W (H, H), V (H, C), b_h (H,), b_y (C,)."""
+    g = torch.Generator().manual_seed(seed)
+    shapes = {"U": (E, H), "W": (H, H), "V": (H, C), "b_h": (H,), "b_y": (C,)}
+    return {k: torch.randn(s, generator=g, dtype=dtype) / H**0.5 for k, s in shapes.items()}
+
+
+def elman_forward(p: dict, X: torch.Tensor, h0=None):
+    """Eqs. (1)-(2): X (B, T, E) -> states h (T+1, B, H) with h[0] = h0, logits o (T, B, C)."""
+    B, T, _ = X.shape
+    h = [X.new_zeros(B, p["W"].shape[0]) if h0 is None else h0]  # h_0 (B, H)
+    for x_t in X.unbind(1):  # (B, E)
+        h.append(torch.tanh(x_t @ p["U"] + h[-1] @ p["W"] + p["b_h"]))  # eq. 1
+    h = torch.stack(h)  # (T+1, B, H)
+    return h, h[1:] @ p["V"] + p["b_y"]  # eq. 2 logits (T, B, C)
+
+
+def loss_steps(T: int, loss: str) -> list:
+    """The time steps whose losses count: the last one (eq. 3) or all of them (Alg. 1)."""
+    return [T - 1] if loss == "last" else list(range(T))
+
+
+def elman_loss(p: dict, X, Y, loss: str = "sum"):
+    """L = sum over counted steps of the batch-mean cross-entropy; Y (B, T) class ids."""
+    _, o = elman_forward(p, X)
+    steps = loss_steps(X.shape[1], loss)
+    logp = torch.log_softmax(o, dim=-1)  # (T, B, C)
+    return -sum(logp[t].gather(1, Y[:, t : t + 1]).mean() for t in steps)
+
+
+def _dlogits(o, Y, steps):
+    """dL/do_t = (softmax(o_t) - onehot(y_t)) / B on counted steps, else 0: (T, B, C)."""
+    T, B, C = o.shape
+    d = torch.zeros_like(o)
+    for t in steps:
+        d[t] = (torch.softmax(o[t], -1) - torch.nn.functional.one_hot(Y[:, t], C)) / B
+    return d
+
+
+def elman_bptt(p: dict, X, Y, loss: str = "sum", truncate: int | None = None) -> dict:
+    """Gradients of ``elman_loss`` by hand: full BPTT, or Algorithm 1 truncated to N steps.
+
+    With ``truncate=N`` the loss at step t sends its gradient back through h_t, ..., h_{t-N}
+    only (lines 15-22 of the proposal's Algorithm 1); N >= T - 1 is full BPTT.
+    """
+    h, o = elman_forward(p, X)
+    T = X.shape[1]
+    steps = loss_steps(T, loss)
+    do = _dlogits(o, Y, steps)  # (T, B, C)
+    g = {"V": torch.einsum("tbh,tbc->hc", h[1:], do), "b_y": do.sum((0, 1))}
+    g.update({k: torch.zeros_like(p[k]) for k in ("U", "W", "b_h")})
+    if truncate is None:  # one backward sweep: dh carries all later losses at once
+        dh = torch.zeros_like(h[0])  # (B, H)
+        for t in range(T - 1, -1, -1):
+            dh = _elman_step_back(p, X, h, t, dh + do[t] @ p["V"].T, g)
+        return g
+    for t in steps:  # Algorithm 1: each L_t separately, N steps back
+        dh = do[t] @ p["V"].T  # dL_t/dh_t (B, H), line 17
+        for s in range(t, max(t - truncate, 0) - 1, -1):  # k = 0..N, lines 19-22
+            dh = _elman_step_back(p, X, h, s, dh, g)
+    return g
+
+
+def _elman_step_back(p, X, h, t, dh, g):
+    """Through eq. (1) at step t: accumulate dU, dW, db_h; return dL/dh_{t-1} (B, H)."""
+    da = dh * (1 - h[t + 1] ** 2)  # tanh' = 1 - tanh^2 (eq. 27), (B, H)
+    g["U"] += X[:, t].T @ da  # (E, H)
+    g["W"] += h[t].T @ da  # (H, H)
+    g["b_h"] += da.sum(0)
+    return da @ p["W"].T  # (B, H)
+
+
+def elman_autograd(p: dict, X, Y, loss: str = "sum", truncate: int | None = None) -> dict:
+    """The same gradients by autograd; truncation cuts the graph at h_{t-N-1} (detach)."""
+    q = {k: v.detach().clone().requires_grad_() for k, v in p.items()}
+    if truncate is None:
+        total = elman_loss(q, X, Y, loss)
+    else:
+        h, _ = elman_forward({k: v.detach() for k, v in p.items()}, X)
+        total = 0
+        for t in loss_steps(X.shape[1], loss):
+            s = max(t - truncate, 0)  # the window starts at step s, from a constant h_s
+            _, o = elman_forward(q, X[:, s : t + 1], h0=h[s])
+            logp = torch.log_softmax(o[-1], -1)  # (B, C)
+            total = total - logp.gather(1, Y[:, t : t + 1]).mean()
+    grads = torch.autograd.grad(total, [q[k] for k in ELMAN_PARAMS])
+    return dict(zip(ELMAN_PARAMS, grads, strict=True))
+
+
+def finite_differences(f, p: dict, eps: float = 1e-6) -> dict:
+    """Central differences (f(p + eps e_i) - f(p - eps e_i)) / 2 eps for every entry."""
+    out = {}
+    for k, v in p.items():
+        d = torch.zeros_like(v)
+        for i in range(v.numel()):
+            orig = v.view(-1)[i].item()
+            v.view(-1)[i] = orig + eps
+            plus = float(f(p))
+            v.view(-1)[i] = orig - eps
+            minus = float(f(p))
+            v.view(-1)[i] = orig
+            d.view(-1)[i] = (plus - minus) / (2 * eps)
+        out[k] = d
+    return out
