@@ -117,7 +117,7 @@ class Encoder(nn.Module):
         self.bwd = _rnn_class(kind)(embed_dim, hidden_size, batch_first=True)
 
     def forward(self, emb, mask):
-        """emb (B,S,E), mask (B,S) -> states h (B,S,2H), final (B,2H) [and cell (B,2H)]."""
+        """emb (B,S,E), mask (B,S) -> states h (B,S,2H) (zero on padding), final (B,2H)."""
         lengths = mask.sum(1).clamp(min=1)  # (B,)
         h_f, _ = self.fwd(emb)  # (B,S,H); outputs at real positions never see padding
         h_b, _ = self.bwd(reverse_padded(emb, lengths))
