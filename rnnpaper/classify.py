@@ -1,0 +1,1106 @@
+"""Text classification with any recurrent cell: model, named configurations, data, the study.
+
+The classifier (notebook 06, eqs. 1-4):
+
+    x_t = E[w_t]                                   embedding, dropout p          (1)
+    h_1..h_T = Recurrent(x_1..x_T)                 rnn / lstm / gru, D directions (2)
+    z = pool(h_1..h_T)   last: [h_T^fwd; h_1^bwd], mean or max over real tokens   (3)
+    p(y | w) = softmax(W_z dropout(z) + b_z)                                       (4)
+
+Configurations are frozen dataclasses: :class:`ModelConfig` (the proposal's "model
+configuration": cell, layers, hidden units, direction, activation, dropout, pooling) with
+named presets in :data:`PRESETS`, and :class:`Sizes` (data and budget of one profile) in
+:data:`PROFILES`. :func:`run_study` trains and writes results; :mod:`rnnpaper.classify_report`
+style builders (:func:`build_outputs`) read only the results files.
+"""
+
+import dataclasses
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rnnpaper import baselines, data, latex, metrics, paths, profiles, results, text, train
+from rnnpaper.cells import Recurrent
+
+STEM = "06-classification"
+PRODUCER = f"{STEM}.ipynb"
+SMALL = ("sst2", "sst5", "trec")  # sentence-level: more seeds
+DOCUMENTS = ("imdb", "20newsgroups")
+DATASETS = SMALL + DOCUMENTS
+
+
+# ---------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One classifier architecture (eqs. 1-4)."""
+
+    cell: str = "lstm"  # rnn | lstm | gru
+    embed_dim: int = 64
+    hidden_size: int = 64
+    num_layers: int = 1
+    bidirectional: bool = False
+    dropout: float = 0.3  # on embeddings, between layers and before the output layer
+    pooling: str = "mean"  # last | mean | max
+    nonlinearity: str = "tanh"  # Elman RNN only: tanh | relu
+    impl: str = "auto"  # rnnpaper.cells.Recurrent: fused torch.nn where possible
+
+    def __post_init__(self):
+        if self.pooling not in ("last", "mean", "max"):
+            raise ValueError(f"pooling {self.pooling!r} not in last/mean/max")
+
+
+def pool(y, final, mask, how: str, D: int) -> torch.Tensor:
+    """Eq. (3): y (B, T, D*H), final h_n (L*D, B, H), mask (B, T) -> z (B, D*H)."""
+    if how == "last":
+        h_n = final[0] if isinstance(final, tuple) else final  # (L*D, B, H)
+        return torch.cat(list(h_n[-D:]), dim=-1)  # (B, D*H): top layer, every direction
+    m = mask.unsqueeze(-1)  # (B, T, 1)
+    if how == "mean":
+        return (y * m).sum(1) / m.sum(1).clamp(min=1)  # (B, D*H)
+    return y.masked_fill(~m, float("-inf")).max(1).values  # (B, D*H)
+
+
+class Classifier(nn.Module):
+    """Embedding, recurrent stack, pooling, linear layer (eqs. 1-4)."""
+
+    def __init__(self, vocab_size: int, n_classes: int, cfg: ModelConfig, pad_id: int = 0):
+        super().__init__()
+        self.cfg = cfg
+        self.embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=pad_id)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.encoder = Recurrent(
+            cfg.cell,
+            cfg.embed_dim,
+            cfg.hidden_size,
+            cfg.num_layers,
+            cfg.bidirectional,
+            cfg.dropout if cfg.num_layers > 1 else 0.0,
+            cfg.impl,
+            cfg.nonlinearity,
+        )
+        self.head = nn.Linear(self.encoder.output_size, n_classes)
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """ids (B, T), mask (B, T) bool -> logits (B, C)."""
+        x = self.drop(self.embedding(ids))  # (B, T, E)
+        # equal-length batches need no packing: torch's unpacked path is much faster
+        y, final = self.encoder(x, None if bool(mask.all()) else mask)  # (B, T, D*H)
+        z = pool(y, final, mask, self.cfg.pooling, self.encoder.D)  # (B, D*H)
+        return self.head(self.drop(z))  # (B, C)
+
+
+def recurrent_parameters(cfg: ModelConfig) -> int:
+    """Parameters of the recurrent stack alone (the embedding is the same for every cell)."""
+    enc = Recurrent(
+        cfg.cell,
+        cfg.embed_dim,
+        cfg.hidden_size,
+        cfg.num_layers,
+        cfg.bidirectional,
+        impl=cfg.impl,
+        nonlinearity=cfg.nonlinearity,
+    )
+    return sum(p.numel() for p in enc.parameters())
+
+
+def equal_parameter_hidden(cfg: ModelConfig, target: int) -> int:
+    """Hidden size whose recurrent parameter count is closest to ``target``."""
+    best = min(
+        range(8, 1025),
+        key=lambda H: abs(recurrent_parameters(replace(cfg, hidden_size=H)) - target),
+    )
+    return best
+
+
+def _presets() -> dict[str, ModelConfig]:
+    base = {}
+    for cell in ("rnn", "lstm", "gru"):
+        base[cell] = ModelConfig(cell=cell)
+        base[f"bi{cell}"] = ModelConfig(cell=cell, bidirectional=True)
+    for bi in ("", "bi"):  # equal parameter budget: the LSTM's recurrent parameters
+        target = recurrent_parameters(base[f"{bi}lstm"])
+        for cell in ("rnn", "gru"):
+            c = base[f"{bi}{cell}"]
+            base[f"{bi}{cell}-eqp"] = replace(c, hidden_size=equal_parameter_hidden(c, target))
+    base["bilstm-last"] = replace(base["bilstm"], pooling="last")
+    base["bilstm-max"] = replace(base["bilstm"], pooling="max")
+    base["lstm-2layer"] = replace(base["lstm"], num_layers=2)
+    base["rnn-relu"] = replace(base["rnn"], nonlinearity="relu")
+    return base
+
+
+PRESETS: dict[str, ModelConfig] = _presets()
+MAIN = ("rnn", "lstm", "gru", "birnn", "bilstm", "bigru")
+EQUAL_PARAMS = ("rnn-eqp", "gru-eqp", "birnn-eqp", "bigru-eqp")
+POOLING = ("bilstm-last", "bilstm-max")
+
+
+# ---------------------------------------------------------------- profiles
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Data sizes and compute budget of one profile."""
+
+    datasets: tuple = DATASETS
+    presets: tuple = MAIN  # run on every dataset
+    extra_presets: dict = field(default_factory=dict)  # dataset -> further presets run there
+    seeds_small: int = 5
+    seeds_documents: int = 3
+    max_len: int = 150  # tokens kept from the start of each text
+    vocab_size: int = 20000
+    min_freq: int = 2
+    train_limit: dict = field(default_factory=dict)  # dataset -> training examples kept
+    eval_limit: int | None = None  # validation/test examples kept (smoke only)
+    length_quantum: dict = field(default_factory=lambda: {"imdb": 8, "20newsgroups": 8})
+    batch_size: dict = field(default_factory=lambda: {"imdb": 128, "20newsgroups": 128})
+    epochs: dict = field(
+        default_factory=lambda: {"sst2": 6, "sst5": 6, "trec": 8, "imdb": 5, "20newsgroups": 8}
+    )
+    patience: int = 2
+    lr_grid: tuple = (3e-3, 1e-2)
+    tune_dataset: str = "sst2"
+    threads: int = 1
+
+    def batch(self, dataset: str) -> int:
+        return self.batch_size.get(dataset, 64)
+
+    def tuned_presets(self) -> list[str]:
+        """Every preset the profile runs: each gets the same learning-rate grid."""
+        extra = [p for ps in self.extra_presets.values() for p in ps]
+        return list(dict.fromkeys(list(self.presets) + extra))
+
+
+PROFILES = {
+    "smoke": Sizes(
+        presets=("rnn", "lstm", "bigru"),
+        extra_presets={"trec": ("bigru-eqp",)},
+        seeds_small=2,
+        seeds_documents=2,
+        max_len=30,
+        vocab_size=2000,
+        train_limit={d: 200 for d in DATASETS},
+        eval_limit=100,
+        epochs={d: 2 for d in DATASETS},
+        lr_grid=(1e-2,),
+    ),
+    "paper": Sizes(
+        extra_presets={
+            "sst2": ("birnn-eqp", "bigru-eqp", "bilstm-last", "bilstm-max"),
+            "trec": ("birnn-eqp", "bigru-eqp"),
+            "imdb": ("bilstm-last",),
+        },
+        train_limit={"imdb": 5000, "20newsgroups": 5000},
+    ),
+}
+
+
+def seeds_for(dataset: str, sizes: Sizes) -> list[int]:
+    """Seeds of one dataset: more on the cheap sentence-level sets."""
+    n = sizes.seeds_documents if dataset in DOCUMENTS else sizes.seeds_small
+    return list(range(n))
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class Split:
+    """One split: ids (truncated), tokens (truncated), labels and untruncated lengths."""
+
+    tokens: list
+    ids: list
+    labels: np.ndarray
+    full_lengths: np.ndarray
+
+
+@dataclass
+class Prepared:
+    name: str
+    label_names: list
+    vocab: text.Vocab
+    splits: dict
+    info: dict
+
+
+def strip_newsgroups(t: str) -> str:
+    """Remove headers, signature blocks and quoted replies (scikit-learn's functions)."""
+    from sklearn.datasets._twenty_newsgroups import (
+        strip_newsgroup_footer,
+        strip_newsgroup_header,
+        strip_newsgroup_quoting,
+    )
+
+    return strip_newsgroup_quoting(strip_newsgroup_footer(strip_newsgroup_header(t)))
+
+
+def _subsample(texts, labels, limit, seed=0):
+    if limit is None or len(texts) <= limit:
+        return texts, labels
+    idx = np.sort(np.random.default_rng(seed).permutation(len(texts))[:limit])
+    return [texts[i] for i in idx], [labels[i] for i in idx]
+
+
+def prepare(name: str, sizes: Sizes, dd=None, label_names=None) -> Prepared:
+    """Tokenize, truncate to ``max_len``, build the vocabulary on train, encode every split."""
+    if dd is None:
+        dd, label_names, info = data.load(name), data.label_names(name), data.describe(name)
+        pretok = data.REGISTRY[name].pretokenized
+    else:
+        info, pretok = {"dataset": name, "origin": "user file"}, False
+    raw = {}
+    for split in ("train", "validation", "test"):
+        texts, labels = list(dd[split]["text"]), list(dd[split]["label"])
+        limit = sizes.train_limit.get(name) if split == "train" else sizes.eval_limit
+        raw[split] = _subsample(texts, labels, limit)
+    if name == "20newsgroups":
+        raw = {s: ([strip_newsgroups(t) for t in x], y) for s, (x, y) in raw.items()}
+    toks = {s: [text.tokenize(t, pretok) for t in x] for s, (x, _) in raw.items()}
+    vocab = text.Vocab.build(toks["train"], sizes.min_freq, sizes.vocab_size)
+    splits = {}
+    for s, (_, y) in raw.items():
+        cut = [t[: sizes.max_len] for t in toks[s]]
+        ids = [vocab.encode(t) or [vocab.unk_id] for t in cut]  # an empty text: one <unk>
+        splits[s] = Split(cut, ids, np.asarray(y), np.array([len(t) for t in toks[s]]))
+    info = {**info, "preprocessing": _describe_prep(name, sizes, splits, vocab)}
+    return Prepared(name, list(label_names), vocab, splits, info)
+
+
+def _describe_prep(name, sizes, splits, vocab) -> dict:
+    tr = splits["train"]
+    return {
+        "max_len": sizes.max_len,
+        "vocab_size": len(vocab),
+        "min_freq": sizes.min_freq,
+        "train_limit": sizes.train_limit.get(name),
+        "eval_limit": sizes.eval_limit,
+        "sizes": {s: len(v.labels) for s, v in splits.items()},
+        "train_mean_tokens": float(tr.full_lengths.mean()),
+        "train_truncated_fraction": float((tr.full_lengths > sizes.max_len).mean()),
+        "empty_texts": {s: int((v.full_lengths == 0).sum()) for s, v in splits.items()},
+        "newsgroups": "headers, footers and quotes removed" if name == "20newsgroups" else None,
+    }
+
+
+def equal_length_batches(
+    lengths, batch_size: int, generator: torch.Generator, quantum: int = 1
+) -> list[list[int]]:
+    """Batches whose texts share one length (rounded down to a multiple of ``quantum``)."""
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    groups: dict[int, list[int]] = {}
+    for i in order:
+        L = lengths[i]
+        groups.setdefault(L if L < quantum else L // quantum * quantum, []).append(i)
+    batches = [g[k : k + batch_size] for g in groups.values() for k in range(0, len(g), batch_size)]
+    perm = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[i] for i in perm]
+
+
+def collate(split: Split, idx: list[int], trim: int | None = None):
+    """ids (B, T), mask (B, T), labels (B,) for the examples ``idx``, each cut to ``trim``."""
+    seqs = [split.ids[i][:trim] if trim else split.ids[i] for i in idx]
+    ids, mask = text.pad_batch(seqs)
+    return ids, mask, torch.as_tensor(split.labels[idx], dtype=torch.long)
+
+
+def train_batches(split: Split, batch_size: int, seed: int, quantum: int = 1):
+    """``epoch -> list of (ids, mask, y)``, equal-length batches shuffled by (seed, epoch)."""
+    lengths = [len(s) for s in split.ids]
+
+    def batches(epoch: int):
+        g = torch.Generator().manual_seed(1000 * seed + epoch)
+        out = []
+        for idx in equal_length_batches(lengths, batch_size, g, quantum):
+            trim = min(lengths[i] for i in idx)
+            out.append(collate(split, idx, trim))
+        return out
+
+    return batches
+
+
+@torch.no_grad()
+def predict(model: Classifier, split: Split, batch_size: int = 256) -> np.ndarray:
+    """Predicted classes of every example of ``split`` in order."""
+    model.eval()
+    lengths = [len(s) for s in split.ids]
+    order = np.argsort(lengths, kind="stable")
+    pred = np.empty(len(lengths), dtype=int)
+    for k in range(0, len(order), batch_size):
+        idx = order[k : k + batch_size].tolist()
+        ids, mask, _ = collate(split, idx)
+        pred[idx] = model(ids, mask).argmax(1).numpy()
+    return pred
+
+
+# ---------------------------------------------------------------- one run
+
+
+def _outdir(out: paths.Outputs) -> Path:
+    return out.results / STEM
+
+
+def _ckpt_dir(profile: str) -> Path:
+    return paths.BUILD / STEM / profile / "checkpoints"
+
+
+def train_config(sizes: Sizes, dataset: str, lr: float, seed: int) -> train.TrainConfig:
+    return train.TrainConfig(
+        epochs=sizes.epochs[dataset] if dataset in sizes.epochs else 6,
+        lr=lr,
+        weight_decay=0.01,
+        clip_norm=1.0,
+        patience=sizes.patience,
+        schedule="cosine",
+        seed=seed,
+        progress=False,
+    )
+
+
+def run_model(
+    prep: Prepared,
+    preset: str,
+    cfg: ModelConfig,
+    tcfg: train.TrainConfig,
+    sizes: Sizes,
+    result_path: Path,
+    ckpt_dir: Path,
+    test: bool = True,
+) -> dict:
+    """Train one classifier (or find it finished) and write its results JSON."""
+    meta = {
+        "dataset": prep.name,
+        "preset": preset,
+        "model": cfg,
+        "data": prep.info.get("files_sha256"),
+        "prep": prep.info["preprocessing"],
+        "batch_size": sizes.batch(prep.name),
+    }
+    chash = train.config_hash(tcfg, {**meta, "test": test})  # the tuning run's weights are
+    # reused by seed 0 of the same lr: train.fit finds its checkpoint folder finished
+    if result_path.exists() and results.read_json(result_path).get("config_hash") == chash:
+        return results.read_json(result_path)
+    train.seed_everything(tcfg.seed)
+    model = Classifier(len(prep.vocab), len(prep.label_names), cfg, prep.vocab.pad_id)
+    tr, va, te = (prep.splits[s] for s in ("train", "validation", "test"))
+    quantum = sizes.length_quantum.get(prep.name, 1)
+
+    def loss_fn(m, batch):
+        ids, mask, y = batch
+        return F.cross_entropy(m(ids, mask), y), int(mask.sum())
+
+    def evaluate(m):
+        return metrics.scores(va.labels, predict(m, va), len(prep.label_names))
+
+    fit = train.fit(
+        model,
+        tcfg,
+        train_batches(tr, sizes.batch(prep.name), tcfg.seed, quantum),
+        loss_fn,
+        evaluate,
+        monitor="accuracy",
+        mode="max",
+        run_dir=ckpt_dir / prep.name / f"{preset}-lr{tcfg.lr:g}-s{tcfg.seed}",
+        meta=meta,
+    )
+    payload = {
+        "config_hash": chash,
+        "dataset": prep.name,
+        "preset": preset,
+        "seed": tcfg.seed,
+        "model_config": cfg,
+        "recurrent_parameters": recurrent_parameters(cfg),
+        "fit": fit.payload,
+        "validation": fit.best,
+    }
+    if test:
+        t0 = time.perf_counter()
+        pred = predict(model, te)
+        payload["test_s"] = time.perf_counter() - t0
+        payload["test"] = metrics.report(te.labels, pred, prep.label_names)
+        payload["test_pred"] = pred.tolist()
+    results.write_json(result_path, payload)
+    return payload
+
+
+def tune(prep: Prepared, sizes: Sizes, out: paths.Outputs, presets, log=print) -> dict:
+    """Learning rate of each preset: the best of ``lr_grid`` on validation, seed 0."""
+    chosen = {}
+    for preset in presets:
+        scores = {}
+        for lr in sizes.lr_grid:
+            path = _outdir(out) / "tuning" / f"{preset}-lr{lr:g}.json"
+            r = run_model(
+                prep,
+                preset,
+                PRESETS[preset],
+                train_config(sizes, prep.name, lr, 0),
+                sizes,
+                path,
+                _ckpt_dir(out.profile),
+                test=False,
+            )
+            scores[lr] = r["validation"]["accuracy"]
+        chosen[preset] = max(sizes.lr_grid, key=lambda lr: (scores[lr], -lr))
+        log(f"tune {preset}: {scores} -> lr {chosen[preset]:g}")
+    results.write_json(
+        _outdir(out) / "tuning" / "chosen.json",
+        {"dataset": prep.name, "lr_grid": sizes.lr_grid, "lr": chosen},
+    )
+    return chosen
+
+
+def run_baselines(prep: Prepared, out: paths.Outputs) -> dict:
+    """Majority, TF-IDF+LR and NBSVM on the same truncated tokens; results JSON per dataset."""
+    path = _outdir(out) / "baselines" / f"{prep.name}.json"
+    key = train.config_hash(
+        train.TrainConfig(),
+        {
+            "prep": prep.info["preprocessing"],
+            "grid": baselines.C_GRID,
+            "data": prep.info.get("files_sha256"),
+        },
+    )
+    if path.exists() and results.read_json(path).get("config_hash") == key:
+        return results.read_json(path)
+    tr, va, te = (prep.splits[s] for s in ("train", "validation", "test"))
+    payload = {"config_hash": key, "dataset": prep.name, "models": {}}
+    for name in baselines.FACTORIES:
+        t0 = time.perf_counter()
+        sel = baselines.fit_select(name, tr.tokens, tr.labels, va.tokens, va.labels)
+        pred = sel["model"].predict(te.tokens)
+        payload["models"][name] = {
+            "C": sel["C"],
+            "grid": sel["grid"],
+            "validation_accuracy": sel["val_accuracy"],
+            "wall_s": time.perf_counter() - t0,
+            "test": metrics.report(te.labels, pred, prep.label_names),
+            "test_pred": pred.tolist(),
+        }
+    results.write_json(path, payload)
+    return payload
+
+
+def write_dataset_info(prep: Prepared, out: paths.Outputs) -> None:
+    """Test labels, untruncated test lengths and provenance, for figures and significance."""
+    te = prep.splits["test"]
+    results.write_json(
+        _outdir(out) / "data" / f"{prep.name}.json",
+        {
+            "dataset": prep.name,
+            "label_names": prep.label_names,
+            "provenance": prep.info,
+            "test_labels": te.labels.tolist(),
+            "test_full_lengths": te.full_lengths.tolist(),
+        },
+    )
+
+
+def presets_for(dataset: str, sizes: Sizes) -> list[str]:
+    return list(sizes.presets) + list(sizes.extra_presets.get(dataset, ()))
+
+
+def run_study(profile: str = "smoke", datasets=None, user=None, log=print) -> dict:
+    """Tune on ``tune_dataset``, then every preset x seed x dataset, plus the baselines.
+
+    ``user``: ``(DatasetDict, label_names)`` from :func:`rnnpaper.userdata.load_table`; the
+    study then runs on that data alone (named "user") with the profile's sizes, into
+    ``build/user-<profile>/``.
+    """
+    sizes = profiles.resolve(PROFILES, profile)
+    out = paths.outputs(profile if user is None else f"user-{profile}")
+    torch.set_num_threads(sizes.threads)
+    t0 = time.perf_counter()
+    names = ["user"] if user is not None else list(datasets or sizes.datasets)
+    preps = {}
+    for name in names:
+        preps[name] = prepare(name, sizes, *(user or (None, None)))
+    tune_on = "user" if user is not None else sizes.tune_dataset
+    if tune_on not in preps:
+        preps[tune_on] = prepare(tune_on, sizes)
+    lrs = tune(preps[tune_on], sizes, out, sizes.tuned_presets(), log)
+    for name in names:
+        prep = preps[name]
+        write_dataset_info(prep, out)
+        run_baselines(prep, out)
+        for seed in seeds_for(name, sizes):  # seeds outermost: a cut-short run stays usable
+            for preset in presets_for(name, sizes):
+                path = _outdir(out) / "runs" / name / f"{preset}-s{seed}.json"
+                r = run_model(
+                    prep,
+                    preset,
+                    PRESETS[preset],
+                    train_config(sizes, name, lrs[preset], seed),
+                    sizes,
+                    path,
+                    _ckpt_dir(out.profile),
+                )
+                log(
+                    f"{name} {preset} seed {seed}: test acc {r['test']['accuracy']:.4f} "
+                    f"({r['fit']['wall_s']:.0f} s, {r['fit']['tokens_per_s']:.0f} tok/s)"
+                )
+    wall = time.perf_counter() - t0
+    path = _outdir(out) / "study.json"
+    calls = results.read_json(path)["calls"] if path.exists() else []
+    calls.append({"wall_s": wall, "git_commit": results.git_commit(), "datasets": names})
+    results.write_json(
+        path,
+        {
+            "profile": profile,
+            "sizes": dataclasses.asdict(sizes),
+            "calls": calls,
+            "wall_s_total": sum(c["wall_s"] for c in calls),
+            "environment": results.environment(),
+        },
+    )
+    return {"outputs": out, "wall_s": wall}
+
+
+# ---------------------------------------------------------------- reading results
+
+LABELS = {
+    "rnn": "RNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "birnn": "BiRNN",
+    "bilstm": "BiLSTM",
+    "bigru": "BiGRU",
+    "majority": "Majority class",
+    "tfidf_lr": "TF-IDF + LR",
+    "nbsvm": "NBSVM",
+}
+DATASET_LABELS = {
+    "sst2": "SST-2",
+    "sst5": "SST-5",
+    "trec": "TREC-6",
+    "imdb": "IMDB",
+    "20newsgroups": "20NG",
+    "user": "user",
+}
+
+
+def label(preset: str) -> str:
+    """Display name of a preset or baseline, e.g. 'bigru-eqp' -> 'BiGRU (eq. params)'."""
+    base, _, rest = preset.partition("-")
+    name = LABELS.get(base, base)
+    return name + {"": "", "eqp": " (eq. params)"}.get(rest, f" ({rest})")
+
+
+def load_runs(results_dir: Path) -> list[dict]:
+    """Every neural run JSON under ``results_dir/runs``, sorted by path."""
+    return [results.read_json(p) for p in sorted((Path(results_dir) / "runs").glob("*/*.json"))]
+
+
+def load_baselines(results_dir: Path) -> dict:
+    return {
+        p.stem: results.read_json(p)
+        for p in sorted((Path(results_dir) / "baselines").glob("*.json"))
+    }
+
+
+def load_data_info(results_dir: Path) -> dict:
+    return {
+        p.stem: results.read_json(p) for p in sorted((Path(results_dir) / "data").glob("*.json"))
+    }
+
+
+def run_table(runs: list[dict]):
+    """One row per neural run: dataset, preset, seed, test scores, size and cost."""
+    import pandas as pd
+
+    rows = [
+        {
+            "dataset": r["dataset"],
+            "preset": r["preset"],
+            "seed": r["seed"],
+            **{
+                k: r["test"][k] for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+            },
+            "n_parameters": r["fit"]["n_parameters"],
+            "recurrent_parameters": r["recurrent_parameters"],
+            "epochs": len(r["fit"]["history"]),
+            "best_epoch": r["fit"]["best_epoch"],
+            "wall_s": r["fit"]["wall_s"],
+            "tokens_per_s": r["fit"]["tokens_per_s"],
+            "lr": r["fit"]["train_config"]["lr"],
+        }
+        for r in runs
+    ]
+    return pd.DataFrame(rows)
+
+
+def baseline_table(bl: dict):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "dataset": ds,
+                "preset": name,
+                "seed": 0,
+                **{
+                    k: m["test"][k]
+                    for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+                },
+                "C": m["C"],
+                "wall_s": m["wall_s"],
+            }
+            for ds, b in bl.items()
+            for name, m in b["models"].items()
+        ]
+    )
+
+
+def summarize(df, metric: str = "accuracy"):
+    """Mean and std (over seeds) of ``metric`` per dataset and preset, in percent."""
+    g = df.groupby(["dataset", "preset"])[metric]
+    out = g.agg(["mean", "count"]).reset_index()
+    out["std"] = g.std(ddof=1).fillna(0.0).values
+    out[["mean", "std"]] *= 100
+    return out
+
+
+# ---------------------------------------------------------------- tables
+
+# Published numbers for comparable architectures. Flags follow the shared reference list
+# (reference/published-results.md): "S" seen in a secondary copy naming the original table.
+PUBLISHED = [
+    {
+        "dataset": "sst2",
+        "model": "2-layer LSTM",
+        "ours": "lstm",
+        "value": 86.3,
+        "source": "Tai et al. (2015), as listed by Papers with Code",
+        "flag": "S",
+        "differs": "GloVe 300d vectors; trained on all treebank phrases",
+    },
+    {
+        "dataset": "sst2",
+        "model": "CNN-rand",
+        "ours": "lstm",
+        "value": 82.7,
+        "source": "Kim (2014), Table 2",
+        "flag": "S",
+        "differs": "a CNN, random init; trained on phrases",
+    },
+    {
+        "dataset": "trec",
+        "model": "CNN-rand",
+        "ours": "bilstm",
+        "value": 91.2,
+        "source": "Kim (2014), Table 2",
+        "flag": "S",
+        "differs": "a CNN, random init, 300d",
+    },
+    {
+        "dataset": "imdb",
+        "model": "LSTM (random init)",
+        "ours": "lstm",
+        "value": 86.5,
+        "source": "Dai and Le (2015), via Dieng et al. (2017), Table 4",
+        "flag": "S",
+        "differs": "all 25k reviews, full length, tuned",
+    },
+    {
+        "dataset": "imdb",
+        "model": "NBSVM-bi",
+        "ours": "nbsvm",
+        "value": 91.22,
+        "source": "Wang and Manning (2012), via Dieng et al. (2017), Table 4",
+        "flag": "S",
+        "differs": "all 25k reviews, full length",
+    },
+]
+CITE_KEYS = {
+    "Tai et al. (2015)": "tai2015",
+    "Kim (2014)": "kim2014",
+    "Dai and Le (2015)": "dai2015",
+    "Wang and Manning (2012)": "wang2012",
+    "Dieng et al. (2017)": "dieng2017",
+}
+
+
+def _pm(mean: float, std: float, n: int) -> str:
+    return f"{mean:.1f} ± {std:.1f}" if n > 1 else f"{mean:.1f}"
+
+
+def _grid(summary, rows, datasets):
+    """Rows x datasets of 'mean ± std' strings ('--' where a run is missing)."""
+    import pandas as pd
+
+    cell = {(r.dataset, r.preset): _pm(r.mean, r.std, r.count) for r in summary.itertuples()}
+    return pd.DataFrame(
+        [
+            {
+                "Model": label(p),
+                **{DATASET_LABELS.get(d, d): cell.get((d, p), "--") for d in datasets},
+            }
+            for p in rows
+        ]
+    )
+
+
+def _datasets(df) -> list[str]:
+    present = set(df["dataset"])
+    return [d for d in list(DATASETS) + ["user"] if d in present]
+
+
+def _rows(df, wanted) -> list[str]:
+    present = set(df["preset"])
+    return [p for p in wanted if p in present]
+
+
+def presets_frame():
+    """The named presets, for the paper's configuration table."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "Preset": name,
+                "Cell": c.cell.upper(),
+                "Layers": c.num_layers,
+                "Hidden": c.hidden_size,
+                "Directions": 2 if c.bidirectional else 1,
+                "Activation": c.nonlinearity if c.cell == "rnn" else "gates",
+                "Dropout": f"{c.dropout:.1f}",
+                "Pooling": c.pooling,
+                "Rec. params": recurrent_parameters(c),
+            }
+            for name, c in PRESETS.items()
+        ]
+    )
+
+
+def significance(runs, bl, data_info) -> list[dict]:
+    """Best two rows per dataset by mean test accuracy: exact McNemar and sign-flip tests."""
+    out = []
+    for ds in [d for d in list(DATASETS) + ["user"] if any(r["dataset"] == d for r in runs)]:
+        y = np.asarray(data_info[ds]["test_labels"])
+        correct = _correct_by_preset(ds, y, runs, bl)
+        ranked = sorted(correct, key=lambda p: -np.mean(correct[p]["mean"]))
+        a, b = ranked[:2]
+        mc = metrics.mcnemar(correct[a]["first"], correct[b]["first"])
+        sf = metrics.sign_flip_test(correct[a]["mean"], correct[b]["mean"])
+        out.append(
+            {
+                "dataset": ds,
+                "best": a,
+                "second": b,
+                "best_accuracy": 100 * float(np.mean(correct[a]["mean"])),
+                "second_accuracy": 100 * float(np.mean(correct[b]["mean"])),
+                "mcnemar_p": mc["p_value"],
+                "sign_flip_p": sf["p_value"],
+            }
+        )
+    return out
+
+
+def _correct_by_preset(ds, y, runs, bl) -> dict:
+    """preset -> per-example correctness: seed 0 ('first') and averaged over seeds ('mean')."""
+    by = {}
+    for r in sorted((r for r in runs if r["dataset"] == ds), key=lambda r: r["seed"]):
+        by.setdefault(r["preset"], []).append(np.asarray(r["test_pred"]) == y)
+    out = {p: {"first": c[0], "mean": np.mean(c, 0)} for p, c in by.items()}
+    for name, m in bl.get(ds, {}).get("models", {}).items():
+        if name != "majority":
+            c = np.asarray(m["test_pred"]) == y
+            out[name] = {"first": c, "mean": c.astype(float)}
+    return out
+
+
+def published_frame(summary, bsum):
+    """Published numbers beside ours (same dataset, closest architecture)."""
+    import pandas as pd
+
+    ours = {
+        (r.dataset, r.preset): _pm(r.mean, r.std, r.count)
+        for r in pd.concat([summary, bsum]).itertuples()
+    }
+    return pd.DataFrame(
+        [
+            {
+                "Data": DATASET_LABELS[p["dataset"]],
+                "Published model": p["model"],
+                "Published": f"{p['value']:.1f}",
+                "Source": p["source"],
+                "Ours": label(p["ours"]) + ": " + ours.get((p["dataset"], p["ours"]), "--"),
+                "What differs": p["differs"],
+            }
+            for p in PUBLISHED
+        ]
+    )
+
+
+def build_tables(results_dir: Path, generated: Path) -> dict:
+    """Every table and the macros file of the study, from the results files only."""
+    runs, bl = load_runs(results_dir), load_baselines(results_dir)
+    info = load_data_info(results_dir)
+    df, bdf = run_table(runs), baseline_table(bl)
+    acc, f1 = summarize(df), summarize(df, "macro_f1")
+    bacc, bf1 = summarize(bdf), summarize(bdf, "macro_f1")
+    ds = _datasets(df)
+    rows = _rows(df, MAIN) + list(baselines.FACTORIES)
+    g = Path(generated)
+    w = lambda frame, name, **kw: latex.table(frame, g / f"{STEM}_{name}.tex", PRODUCER, **kw)
+    out = {
+        "main": w(_grid(pd_concat(acc, bacc), rows, ds), "accuracy"),
+        "f1": w(_grid(pd_concat(f1, bf1), rows, ds), "macro_f1"),
+        "presets": w(presets_frame(), "presets", digits=0),
+        "published": w(published_frame(acc, bacc), "published", align="lllllp{4.2cm}"),
+    }
+    eq_rows = _rows(
+        df,
+        (
+            "rnn",
+            "rnn-eqp",
+            "gru",
+            "gru-eqp",
+            "lstm",
+            "birnn",
+            "birnn-eqp",
+            "bigru",
+            "bigru-eqp",
+            "bilstm",
+        ),
+    )
+    eq_ds = [d for d in ds if not df[(df.dataset == d) & df.preset.str.endswith("-eqp")].empty]
+    if eq_ds:
+        frame = _grid(acc, eq_rows, eq_ds)
+        frame.insert(1, "Hidden", [PRESETS[p].hidden_size for p in eq_rows])
+        frame.insert(2, "Rec. params", [recurrent_parameters(PRESETS[p]) for p in eq_rows])
+        out["eqp"] = w(frame, "equal_params", digits=0)
+    sig = significance(runs, bl, info)
+    out["significance"] = w(_significance_frame(sig), "significance")
+    out["cost"] = w(_cost_frame(df, ds), "cost", digits=0)
+    out["macros"] = latex.macros(
+        _macro_values(df, acc, bacc, sig, info, results_dir), g / f"{STEM}_macros.tex", PRODUCER
+    )
+    return out
+
+
+def pd_concat(a, b):
+    import pandas as pd
+
+    return pd.concat([a, b], ignore_index=True)
+
+
+def _significance_frame(sig):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "Data": DATASET_LABELS.get(s["dataset"], s["dataset"]),
+                "Best": label(s["best"]),
+                "Acc.": f"{s['best_accuracy']:.1f}",
+                "Second": label(s["second"]),
+                "Acc. 2": f"{s['second_accuracy']:.1f}",
+                "McNemar p": f"{s['mcnemar_p']:.3f}",
+                "Sign-flip p": f"{s['sign_flip_p']:.3f}",
+            }
+            for s in sig
+        ]
+    )
+
+
+def _cost_frame(df, ds):
+    """Training tokens per second (thousands) and mean wall time per run, per preset."""
+    import pandas as pd
+
+    rows = []
+    for p in _rows(df, MAIN + EQUAL_PARAMS):
+        sub = df[df.preset == p]
+        row = {"Model": label(p)}
+        for d in ds:
+            t = sub[sub.dataset == d]["tokens_per_s"]
+            row[f"{DATASET_LABELS.get(d, d)} ktok/s"] = f"{t.mean() / 1e3:.0f}" if len(t) else "--"
+        row["s / run"] = f"{sub['wall_s'].mean():.0f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _macro_values(df, acc, bacc, sig, info, results_dir) -> dict:
+    v = {}
+    for r in pd_concat(acc, bacc).itertuples():
+        v[f"cls {r.dataset} {r.preset} acc"] = r.mean
+        v[f"cls {r.dataset} {r.preset} std"] = r.std
+    for s in sig:
+        v[f"cls {s['dataset']} mcnemar p"] = f"{s['mcnemar_p']:.3f}"
+        v[f"cls {s['dataset']} signflip p"] = f"{s['sign_flip_p']:.3f}"
+        v[f"cls {s['dataset']} best"] = label(s["best"])
+        v[f"cls {s['dataset']} second"] = label(s["second"])
+    study = Path(results_dir) / "study.json"
+    if study.exists():
+        st = results.read_json(study)
+        sizes = st["sizes"]
+        v["cls max len"] = sizes["max_len"]
+        v["cls vocab size"] = sizes["vocab_size"]
+        v["cls seeds small"] = sizes["seeds_small"]
+        v["cls seeds documents"] = sizes["seeds_documents"]
+        v["cls imdb train"] = sizes["train_limit"].get("imdb") or 0
+        v["cls newsgroups train"] = sizes["train_limit"].get("20newsgroups") or 0
+        v["cls lr grid size"] = len(sizes["lr_grid"])
+        if "wall_s_total" in st:
+            v["cls study minutes"] = st["wall_s_total"] / 60
+    v["cls neural runs"] = len(df)
+    for ds, d in info.items():
+        pre = d["provenance"]["preprocessing"]
+        v[f"cls {ds} truncated pct"] = 100 * pre["train_truncated_fraction"]
+    return v
+
+
+# ---------------------------------------------------------------- figures
+
+LENGTH_EDGES = {"imdb": (0, 100, 150, 250, 400, 700), "20newsgroups": (0, 25, 50, 100, 150, 300)}
+
+
+def learning_curves(runs: list[dict]):
+    """Validation accuracy per epoch (mean over seeds), one panel per dataset."""
+    import matplotlib.pyplot as plt
+
+    from rnnpaper import plotting
+
+    ds = [d for d in list(DATASETS) + ["user"] if any(r["dataset"] == d for r in runs)]
+    fig, axes = plt.subplots(1, len(ds), figsize=(2.4 * len(ds), 2.3), squeeze=False)
+    for ax, d in zip(axes[0], ds, strict=True):
+        for p in MAIN:
+            curves = [
+                [h["accuracy"] for h in r["fit"]["history"]]
+                for r in runs
+                if r["dataset"] == d and r["preset"] == p
+            ]
+            if not curves:
+                continue
+            n = max(map(len, curves))
+            mean = [100 * np.mean([c[e] for c in curves if len(c) > e]) for e in range(n)]
+            ax.plot(
+                range(1, n + 1),
+                mean,
+                label=label(p),
+                ls="--" if p.startswith("bi") else "-",
+                color=plotting.CELL_COLORS[p.removeprefix("bi")],
+            )
+        ax.set_title(DATASET_LABELS.get(d, d))
+        ax.set_xlabel("epoch")
+    axes[0][0].set_ylabel("validation accuracy (%)")
+    axes[0][-1].legend(fontsize=6, frameon=False)
+    return fig
+
+
+def _bucket_frame(runs, bl, info, ds):
+    import pandas as pd
+
+    y = np.asarray(info[ds]["test_labels"])
+    lengths = np.asarray(info[ds]["test_full_lengths"])
+    correct = _correct_by_preset(ds, y, runs, bl)
+    rows = []
+    for p in [q for q in MAIN + ("nbsvm",) if q in correct]:
+        for b in metrics.length_buckets(lengths, correct[p]["mean"], LENGTH_EDGES[ds]):
+            rows.append({"preset": p, **b})
+    return pd.DataFrame(rows)
+
+
+def length_figure(runs, bl, info):
+    """Test accuracy by untruncated document length, IMDB and 20 Newsgroups."""
+    import matplotlib.pyplot as plt
+
+    from rnnpaper import plotting
+
+    ds = [d for d in DOCUMENTS if d in info and any(r["dataset"] == d for r in runs)]
+    fig, axes = plt.subplots(
+        1, max(1, len(ds)), figsize=(3.4 * max(1, len(ds)), 2.5), squeeze=False
+    )
+    for ax, d in zip(axes[0], ds, strict=False):
+        f = _bucket_frame(runs, bl, info, d)
+        edges = LENGTH_EDGES[d]
+        names = [f"{lo}-{hi}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+        names.append(f"{edges[-1]}+")
+        for p, sub in f.groupby("preset", sort=False):
+            pos = [edges.index(lo) for lo in sub["lo"]]
+            color = plotting.CELL_COLORS.get(p.removeprefix("bi"), plotting.CELL_COLORS["baseline"])
+            ax.plot(
+                pos,
+                100 * sub["accuracy"],
+                marker="o",
+                ms=3,
+                label=label(p),
+                color=color,
+                ls="--" if p.startswith("bi") else "-",
+            )
+        ax.set_xticks(range(len(names)), names, rotation=30, fontsize=7)
+        ax.set_title(DATASET_LABELS[d])
+        ax.set_xlabel("document length (tokens, before truncation)")
+    axes[0][0].set_ylabel("test accuracy (%)")
+    axes[0][-1].legend(fontsize=6, frameon=False)
+    return fig
+
+
+def confusion_figure(runs, info, datasets=("sst5", "trec")):
+    """Row-normalised test confusion matrix of the best neural preset (summed over seeds)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ds = [d for d in datasets if any(r["dataset"] == d for r in runs)] or sorted(
+        {r["dataset"] for r in runs}
+    )[:1]
+    fig, axes = plt.subplots(1, len(ds), figsize=(3.3 * len(ds), 3.0), squeeze=False)
+    for ax, d in zip(axes[0], ds, strict=True):
+        sub = [r for r in runs if r["dataset"] == d]
+        means = {
+            p: np.mean([r["test"]["accuracy"] for r in sub if r["preset"] == p])
+            for p in {r["preset"] for r in sub}
+        }
+        best = max(sorted(means), key=means.get)
+        cm = np.sum([r["test"]["confusion"] for r in sub if r["preset"] == best], 0)
+        cm = cm / cm.sum(1, keepdims=True).clip(min=1)
+        names = info[d]["label_names"]
+        sns.heatmap(
+            100 * cm,
+            annot=True,
+            fmt=".0f",
+            cmap="Blues",
+            cbar=False,
+            ax=ax,
+            xticklabels=names,
+            yticklabels=names,
+            annot_kws={"fontsize": 6},
+        )
+        ax.set_title(f"{DATASET_LABELS.get(d, d)}: {label(best)}")
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.tick_params(labelsize=6)
+    return fig
+
+
+def build_figures(results_dir: Path, figures: Path) -> dict:
+    """The study's three figures, from the results files only."""
+    import matplotlib.pyplot as plt
+
+    from rnnpaper import plotting
+
+    plotting.use_style()
+    runs, bl = load_runs(results_dir), load_baselines(results_dir)
+    info = load_data_info(results_dir)
+    out = {}
+    for name, make in (
+        ("curves", lambda: learning_curves(runs)),
+        ("length", lambda: length_figure(runs, bl, info)),
+        ("confusion", lambda: confusion_figure(runs, info)),
+    ):
+        fig = make()
+        out[name] = plotting.save(fig, Path(figures) / f"{STEM}_{name}")
+        plt.close(fig)
+    return out
+
+
+def build_outputs(out: paths.Outputs) -> dict:
+    """Tables, macros and figures of one profile's results folder."""
+    res = _outdir(out)
+    return {**build_tables(res, out.generated), **build_figures(res, out.figures)}

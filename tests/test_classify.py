@@ -1,0 +1,109 @@
+"""The classifier (eqs. 1-4 of notebook 06), its presets, batching, the study and its outputs."""
+
+import filecmp
+import json
+
+import pytest
+import torch
+
+from rnnpaper import classify, paths, userdata
+from rnnpaper.classify import PRESETS, ModelConfig
+
+E = H = 64
+
+
+@pytest.mark.parametrize("cell,G", [("rnn", 1), ("gru", 3), ("lstm", 4)])
+def test_recurrent_parameter_count(cell, G):
+    assert classify.recurrent_parameters(ModelConfig(cell=cell)) == G * (E * H + H * H + 2 * H)
+    bi = ModelConfig(cell=cell, bidirectional=True, num_layers=2)
+    layer2 = G * (2 * H * H + H * H + 2 * H)  # second layer reads both directions (2H)
+    assert classify.recurrent_parameters(bi) == 2 * (G * (E * H + H * H + 2 * H) + layer2)
+
+
+def test_equal_parameter_presets_match_the_lstm():
+    for bi in ("", "bi"):
+        target = classify.recurrent_parameters(PRESETS[f"{bi}lstm"])
+        for cell in ("rnn", "gru"):
+            n = classify.recurrent_parameters(PRESETS[f"{bi}{cell}-eqp"])
+            assert abs(n - target) / target < 0.01
+
+
+def test_pooling_by_hand():
+    y = torch.tensor([[[1.0, -2.0], [3.0, 0.0], [9.0, 9.0]]])  # (B=1, T=3, 2)
+    mask = torch.tensor([[True, True, False]])
+    final = torch.tensor([[[5.0, 6.0]]])  # (L*D=1, B=1, H=2)
+    assert classify.pool(y, final, mask, "mean", 1).tolist() == [[2.0, -1.0]]
+    assert classify.pool(y, final, mask, "max", 1).tolist() == [[3.0, 0.0]]
+    assert classify.pool(y, final, mask, "last", 1).tolist() == [[5.0, 6.0]]
+    two = torch.tensor([[[1.0]], [[2.0]], [[3.0]], [[4.0]]])  # (L*D=4, B=1, H=1)
+    assert classify.pool(y, two, mask, "last", 2).tolist() == [[3.0, 4.0]]  # top layer
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+@pytest.mark.parametrize("bi", [False, True])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_padding_does_not_change_predictions(pooling, bi, cell):
+    torch.manual_seed(0)
+    ids = torch.randint(4, 50, (3, 9))
+    mask = torch.ones(3, 9, dtype=torch.bool)
+    mask[1, 5:], mask[2, 2:] = False, False
+    m = classify.Classifier(
+        50, 3, ModelConfig(cell=cell, bidirectional=bi, pooling=pooling, embed_dim=8, hidden_size=6)
+    ).eval()
+    with torch.no_grad():
+        batch = m(ids, mask)
+        alone = torch.cat(
+            [m(ids[b : b + 1, :n], mask[b : b + 1, :n]) for b, n in enumerate(mask.sum(1).tolist())]
+        )
+    torch.testing.assert_close(batch, alone, atol=1e-5, rtol=1e-5)
+
+
+def test_equal_length_batches_cover_once_with_one_length():
+    lengths = [3, 5, 3, 3, 9, 5, 1, 3, 17, 18, 23]
+    g = torch.Generator().manual_seed(0)
+    batches = classify.equal_length_batches(lengths, 2, g)
+    flat = sorted(i for b in batches for i in b)
+    assert flat == list(range(len(lengths)))
+    assert all(len({lengths[i] for i in b}) == 1 and len(b) <= 2 for b in batches)
+    coarse = classify.equal_length_batches(lengths, 4, torch.Generator().manual_seed(0), 8)
+    assert all(
+        len({lengths[i] // 8 if lengths[i] >= 8 else lengths[i] for i in b}) == 1 for b in coarse
+    )
+    again = classify.equal_length_batches(lengths, 2, torch.Generator().manual_seed(0))
+    assert again == batches
+
+
+def test_labels():
+    assert classify.label("bigru-eqp") == "BiGRU (eq. params)"
+    assert classify.label("bilstm-last") == "BiLSTM (last)"
+    assert classify.label("nbsvm") == "NBSVM"
+
+
+def test_user_file_runs_through_the_study(tmp_path):
+    good, bad = ["good", "great", "fine", "lovely"], ["bad", "awful", "poor", "dull"]
+    rows = [
+        {"review": f"this film was {(good if i % 2 else bad)[i % 4]} really", "y": i % 2}
+        for i in range(60)
+    ]
+    path = tmp_path / "mine.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    user = userdata.load_table(path, "review", "y")
+    study = classify.run_study("smoke", user=user, log=lambda m: None)
+    assert study["outputs"].results == paths.BUILD / "user-smoke" / "results"
+    runs = classify.load_runs(study["outputs"].results / classify.STEM)
+    assert {r["dataset"] for r in runs} == {"user"}
+    assert len(runs) == len(classify.PROFILES["smoke"].presets) * 2
+    with pytest.raises(userdata.UserDataError, match="no column 'text'"):
+        userdata.load_table(path, "text", "y")
+
+
+COMMITTED = paths.ROOT / "results" / classify.STEM
+
+
+@pytest.mark.skipif(not (COMMITTED / "study.json").exists(), reason="paper results not committed")
+def test_committed_tables_are_what_the_committed_results_produce(tmp_path):
+    written = classify.build_tables(COMMITTED, tmp_path)
+    for path in written.values():
+        committed = paths.PAPER / "generated" / path.name
+        assert committed.exists(), f"{committed} missing: rerun notebooks/06 at paper scale"
+        assert filecmp.cmp(path, committed, shallow=False), f"{committed.name} is stale"
