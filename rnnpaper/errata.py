@@ -57,7 +57,7 @@ def two_step_terms(seed: int = 0) -> dict:
     auto = bptt.elman_autograd(p, X, Y, "sum")
     out = {}
     for k, inp in inputs.items():
-        c = lambda a, s: (inp(s).T @ a).reshape(p[k].shape)  # noqa: E731
+        c = lambda a, s, inp=inp, k=k: (inp(s).T @ a).reshape(p[k].shape)  # noqa: E731
         out[k] = {"proposal": c(a1, 1) + c(a21, 1), "missing": c(a2, 2), "autograd": auto[k]}
     for k in ("V", "b_y"):  # eqs. 12, 18: dh_i/dV = dh_i/db_y = 0, so they give zero
         out[k] = {"proposal": torch.zeros_like(p[k]), "missing": auto[k], "autograd": auto[k]}
