@@ -6,6 +6,7 @@ word for negative sampling). CBOW predicts the centre word from the mean h of it
 vectors; skip-gram predicts each context word from the centre word's vector h = v_w.
 """
 
+import hashlib
 import heapq
 import math
 import time
@@ -17,7 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnpaper import data, profiles, text
+from rnnpaper import data, latex, metrics, paths, plotting, profiles, results, text
+from rnnpaper import train as trainloop
+
+VARIANTS = (("cbow", "hs"), ("cbow", "neg"), ("skipgram", "hs"), ("skipgram", "neg"))
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,9 @@ def build_corpus(token_lists, min_count: int = 5, max_vocab: int | None = None) 
     words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
     words = words[:max_vocab]
     index = {w: i for i, w in enumerate(words)}
-    sentences = [np.array([index[t] for t in toks if t in index], dtype=np.int64)
-                 for toks in token_lists]
+    sentences = [
+        np.array([index[t] for t in toks if t in index], dtype=np.int64) for toks in token_lists
+    ]
     sentences = [s for s in sentences if len(s) > 1]
     return Corpus(words, np.array([counts[w] for w in words], dtype=np.int64), sentences)
 
@@ -116,7 +121,7 @@ def padded_paths(codes, points):
     P = torch.zeros(len(codes), L, dtype=torch.long)  # (V, L)
     S = torch.zeros(len(codes), L, dtype=torch.float64)  # (V, L)
     M = torch.zeros(len(codes), L, dtype=torch.bool)  # (V, L)
-    for w, (c, p) in enumerate(zip(codes, points)):
+    for w, (c, p) in enumerate(zip(codes, points, strict=True)):
         P[w, : len(p)] = torch.tensor(p)
         S[w, : len(c)] = 1.0 - 2.0 * torch.tensor(c, dtype=torch.float64)
         M[w, : len(c)] = True
@@ -286,8 +291,12 @@ def examples(corpus: Corpus, cfg: W2VConfig, rng, rule: str = "code"):
         inputs, targets = ids[rows], ctx[rows, cols]
         cmask = np.ones((len(rows), 1), dtype=bool)
     order = rng.permutation(len(targets))
-    return (torch.from_numpy(inputs[order]), torch.from_numpy(cmask[order]),
-            torch.from_numpy(targets[order]), len(ids))
+    return (
+        torch.from_numpy(inputs[order]),
+        torch.from_numpy(cmask[order]),
+        torch.from_numpy(targets[order]),
+        len(ids),
+    )
 
 
 # ---------------------------------------------------------------- training
@@ -318,10 +327,14 @@ def train(corpus: Corpus, cfg: W2VConfig, max_words: int | None = None, log=None
                 break
         seconds += time.perf_counter() - t0
         done += corpus.n_tokens
-        words += n_words
-    return {"model": model, "words": words, "seconds": seconds, "words_per_s": words / seconds,
-            "losses": losses}
-
+        words += n_words if max_words else corpus.n_tokens  # raw tokens, as gensim counts
+    return {
+        "model": model,
+        "words": words,
+        "seconds": seconds,
+        "words_per_s": words / seconds,
+        "losses": losses,
+    }
 
 
 # ---------------------------------------------------------------- vectors and neighbours
@@ -343,8 +356,12 @@ def neighbours(words, X, probe: str, k: int = 10) -> list[str]:
 
 def overlap_at_k(words_a, X_a, words_b, X_b, probes, k: int = 10) -> np.ndarray:
     """|N_k^a(w) & N_k^b(w)| / k for each probe word (both models must know it)."""
-    return np.array([len(set(neighbours(words_a, X_a, p, k)) & set(neighbours(words_b, X_b, p, k)))
-                     / k for p in probes])
+    return np.array(
+        [
+            len(set(neighbours(words_a, X_a, p, k)) & set(neighbours(words_b, X_b, p, k))) / k
+            for p in probes
+        ]
+    )
 
 
 # ---------------------------------------------------------------- gensim reference
@@ -356,11 +373,23 @@ def gensim_train(corpus: Corpus, cfg: W2VConfig, workers: int = 1) -> dict:
 
     sents = [[corpus.words[i] for i in s] for s in corpus.sentences]
     t0 = time.perf_counter()
-    m = GWord2Vec(sents, vector_size=cfg.D, window=cfg.window, min_count=1,
-                  sg=int(cfg.arch == "skipgram"), hs=int(cfg.objective == "hs"),
-                  negative=cfg.negative if cfg.objective == "neg" else 0, ns_exponent=0.75,
-                  sample=cfg.sample, alpha=cfg.lr, min_alpha=cfg.min_alpha, epochs=cfg.epochs,
-                  cbow_mean=1, seed=cfg.seed, workers=workers)
+    m = GWord2Vec(
+        sents,
+        vector_size=cfg.D,
+        window=cfg.window,
+        min_count=1,
+        sg=int(cfg.arch == "skipgram"),
+        hs=int(cfg.objective == "hs"),
+        negative=cfg.negative if cfg.objective == "neg" else 0,
+        ns_exponent=0.75,
+        sample=cfg.sample,
+        alpha=cfg.lr,
+        min_alpha=cfg.min_alpha,
+        epochs=cfg.epochs,
+        cbow_mean=1,
+        seed=cfg.seed,
+        workers=workers,
+    )
     seconds = time.perf_counter() - t0
     X = np.stack([m.wv[w] for w in corpus.words])  # (V, D)
     words = cfg.epochs * corpus.n_tokens
@@ -370,8 +399,16 @@ def gensim_train(corpus: Corpus, cfg: W2VConfig, workers: int = 1) -> dict:
 # ---------------------------------------------------------------- cost formulas (eqs. 40-41)
 
 
-def cost_q(arch: str, objective: str, D: int, window: int, V: int, negative: int = 5,
-           path_len: float | None = None, n_context: float | None = None) -> float:
+def cost_q(
+    arch: str,
+    objective: str,
+    D: int,
+    window: int,
+    V: int,
+    negative: int = 5,
+    path_len: float | None = None,
+    n_context: float | None = None,
+) -> float:
     """Operations per training word: eq. 40 (CBOW) N D + D log2 V, eq. 41 (skip-gram)
     C (D + D log2 V). Negative sampling replaces log2 V by K + 1. ``path_len`` (the mean
     Huffman code length) and ``n_context`` (the mean number of context words) replace
@@ -395,33 +432,42 @@ def mean_path_length(counts) -> float:
     return float(np.sum(f * np.array([len(c) for c in codes])))
 
 
-def time_per_word(token_lists, cfg: W2VConfig, n_tokens: int, repeats: int = 2) -> dict:
+def time_per_word(corpus: Corpus, cfg: W2VConfig, n_tokens: int, repeats: int = 2) -> dict:
     """Seconds per training word of one configuration (no subsampling), best of ``repeats``."""
-    corpus = build_corpus(token_lists, cfg.min_count, cfg.max_vocab)
     part = slice_corpus(corpus, n_tokens)
     cfg = replace(cfg, sample=0.0, epochs=1)
     rng = np.random.default_rng(cfg.seed)
-    ctx_sizes = context_windows(*_flatten(part.sentences, np.ones(len(corpus.words)), rng),
-                                cfg.window, rng)[1].sum(1)
+    ids, sid = _flatten(part.sentences, np.ones(len(corpus.words)), rng)
+    ctx_sizes = context_windows(ids, sid, cfg.window, rng)[1].sum(1)
     runs = [train(part, cfg) for _ in range(repeats)]
     best = min(r["seconds"] / r["words"] for r in runs)
-    return {"arch": cfg.arch, "objective": cfg.objective, "D": cfg.D, "window": cfg.window,
-            "V": len(corpus.words), "negative": cfg.negative, "seconds_per_word": best,
-            "mean_context": float(ctx_sizes.mean()), "path_len": mean_path_length(corpus.counts),
-            "words": runs[0]["words"]}
+    return {
+        "arch": cfg.arch,
+        "objective": cfg.objective,
+        "D": cfg.D,
+        "window": cfg.window,
+        "V": len(corpus.words),
+        "negative": cfg.negative,
+        "seconds_per_word": best,
+        "mean_context": float(ctx_sizes.mean()),
+        "path_len": mean_path_length(corpus.counts),
+        "words": runs[0]["words"],
+    }
 
 
 def cost_sweep(token_lists, base: W2VConfig, Ds, windows, Vs, n_tokens: int) -> list[dict]:
     """time_per_word over D, window and V (one varied at a time), for all four variants."""
+    corpora = {v: build_corpus(token_lists, base.min_count, v) for v in (None, *Vs)}
     rows = []
-    for arch in ("cbow", "skipgram"):
-        for objective in ("hs", "neg"):
-            cfg = replace(base, arch=arch, objective=objective)
-            grid = ([("D", replace(cfg, D=d)) for d in Ds]
-                    + [("window", replace(cfg, window=c)) for c in windows]
-                    + [("V", replace(cfg, max_vocab=v)) for v in Vs])
-            for varied, c in grid:
-                rows.append({"varied": varied, **time_per_word(token_lists, c, n_tokens)})
+    for arch, objective in VARIANTS:
+        cfg = replace(base, arch=arch, objective=objective)
+        grid = (
+            [("D", replace(cfg, D=d), None) for d in Ds]
+            + [("window", replace(cfg, window=c), None) for c in windows]
+            + [("V", cfg, v) for v in Vs]
+        )
+        for varied, c, v in grid:
+            rows.append({"varied": varied, **time_per_word(corpora[v], c, n_tokens)})
     return rows
 
 
@@ -435,12 +481,532 @@ def fit_cost(rows) -> list[dict]:
             y = np.array([r["seconds_per_word"] for r in sel])
             fits = {"arch": arch, "objective": objective, "n": len(sel)}
             for name, measured in (("formula", False), ("measured", True)):
-                q = np.array([cost_q(arch, objective, r["D"], r["window"], r["V"], r["negative"],
-                                     r["path_len"] if measured else None,
-                                     r["mean_context"] if measured else None) for r in sel])
+                q = np.array(
+                    [
+                        cost_q(
+                            arch,
+                            objective,
+                            r["D"],
+                            r["window"],
+                            r["V"],
+                            r["negative"],
+                            r["path_len"] if measured else None,
+                            r["mean_context"] if measured else None,
+                        )
+                        for r in sel
+                    ]
+                )
                 A = np.stack([np.ones_like(q), q], 1)
                 coef, *_ = np.linalg.lstsq(A, y, rcond=None)
                 r2 = 1 - np.sum((y - A @ coef) ** 2) / np.sum((y - y.mean()) ** 2)
                 fits |= {f"{name}_intercept": coef[0], f"{name}_slope": coef[1], f"{name}_r2": r2}
             out.append(fits)
     return out
+
+
+# ---------------------------------------------------------------- the study of notebook 04
+
+STEM = "04-word2vec"
+PRODUCER = f"{STEM}.ipynb"
+PROBES = (
+    "good",
+    "bad",
+    "funny",
+    "boring",
+    "movie",
+    "actor",
+    "music",
+    "story",
+    "horror",
+    "brilliant",
+    "worst",
+    "love",
+)
+
+
+@dataclass(frozen=True)
+class Study:
+    """Sizes of notebook 04 (and of the vectors notebook 05 uses)."""
+
+    imdb_docs: int  # IMDB training documents added to all SST-2 training sentences
+    w2v: W2VConfig  # shared hyperparameters of our runs and gensim's
+    cost_tokens: int  # tokens timed per configuration
+    cost_D: tuple
+    cost_windows: tuple
+    cost_V: tuple
+    clf_train_limit: dict  # classifier training examples per dataset
+    clf_max_len: int
+    clf_epochs: int
+    clf_seeds: int
+    clf_eval_limit: int | None = None  # validation/test examples kept (SST-2 has < 2,000)
+    clf_hidden: int = 64
+    clf_lr: float = 3e-3
+    clf_datasets: tuple = ("sst2", "imdb")
+    clf_cells: tuple = ("lstm", "gru")
+
+
+PROFILES = {
+    "smoke": Study(
+        imdb_docs=150,
+        w2v=W2VConfig(D=32, min_count=3, epochs=1),
+        cost_tokens=3000,
+        cost_D=(16, 64),
+        cost_windows=(2, 4),
+        cost_V=(200, 800),
+        clf_train_limit={"sst2": 300, "imdb": 150},
+        clf_max_len=60,
+        clf_epochs=1,
+        clf_seeds=1,
+        clf_eval_limit=200,
+    ),
+    "paper": Study(
+        imdb_docs=5000,
+        w2v=W2VConfig(D=100, min_count=5, epochs=2),
+        cost_tokens=40_000,
+        cost_D=(25, 50, 100, 200, 400),
+        cost_windows=(1, 2, 4, 8),
+        cost_V=(250, 1000, 4000, 16000),
+        clf_train_limit={"imdb": 1500},
+        clf_max_len=120,
+        clf_epochs=3,
+        clf_seeds=2,
+        clf_eval_limit=2000,
+    ),
+}
+
+
+def study_texts(study: Study):
+    """Token lists of the word2vec corpus: SST-2 train and the first IMDB train documents."""
+    return training_texts(("sst2", "imdb"), {"imdb": study.imdb_docs})
+
+
+def cached_vectors(profile: str, arch: str, objective: str, log=print):
+    """Our vectors of one variant for ``profile``, trained once and cached under build/."""
+    study = profiles.resolve(PROFILES, profile)
+    cfg = replace(study.w2v, arch=arch, objective=objective)
+    path = (
+        paths.BUILD
+        / "cache"
+        / STEM
+        / f"{profile}-{arch}-{objective}-{_digest(cfg, study.imdb_docs)}.npz"
+    )
+    if not path.exists():
+        log(f"training {arch}/{objective} vectors for profile {profile}")
+        corpus = build_corpus(study_texts(study), cfg.min_count)
+        r = train(corpus, cfg)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            path,
+            X=vectors(r["model"]),
+            words=np.array(corpus.words),
+            words_per_s=r["words_per_s"],
+            seconds=r["seconds"],
+        )
+    z = np.load(path)
+    return (
+        list(z["words"]),
+        z["X"],
+        {"words_per_s": float(z["words_per_s"]), "seconds": float(z["seconds"])},
+    )
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
+
+
+def frequent_probes(words, start: int = 50, n: int = 500) -> list[str]:
+    """A frequency band of the vocabulary (skipping the top ``start`` function words)."""
+    return list(words[start : start + n])
+
+
+def run_quality(profile: str, log=print) -> dict:
+    """Ours against gensim for all four variants, in one run: words/s and neighbour overlap."""
+    torch.set_num_threads(1)  # one core each, as gensim workers=1: a fair, stable timing
+    study = profiles.resolve(PROFILES, profile)
+    corpus = build_corpus(study_texts(study), study.w2v.min_count)
+    band = frequent_probes(corpus.words)
+    probes = [p for p in PROBES if p in corpus.words]
+    rows, neighbours_ = [], {}
+    for arch, objective in VARIANTS:
+        cfg = replace(study.w2v, arch=arch, objective=objective)
+        words, X, timing = cached_vectors(profile, arch, objective, log)
+        g = gensim_train(corpus, cfg)
+        row = {
+            "arch": arch,
+            "objective": objective,
+            "ours_words_per_s": timing["words_per_s"],
+            "gensim_words_per_s": g["words_per_s"],
+            "overlap_probes": overlap_at_k(words, X, corpus.words, g["vectors"], probes).mean(),
+            "overlap_band": overlap_at_k(words, X, corpus.words, g["vectors"], band).mean(),
+        }
+        if (arch, objective) == ("skipgram", "neg"):  # calibration: gensim against itself
+            g1 = gensim_train(corpus, replace(cfg, seed=1))
+            row["gensim_seed_overlap_probes"] = overlap_at_k(
+                corpus.words, g["vectors"], corpus.words, g1["vectors"], probes
+            ).mean()
+            row["gensim_seed_overlap_band"] = overlap_at_k(
+                corpus.words, g["vectors"], corpus.words, g1["vectors"], band
+            ).mean()
+            neighbours_ = {
+                p: {
+                    "ours": neighbours(words, X, p, 5),
+                    "gensim": neighbours(corpus.words, g["vectors"], p, 5),
+                }
+                for p in probes
+            }
+        log(row)
+        rows.append(row)
+    return {
+        "variants": rows,
+        "neighbours": neighbours_,
+        "probes": probes,
+        "band": [50, 550],
+        "corpus": {
+            "tokens": corpus.n_tokens,
+            "V": len(corpus.words),
+            "sentences": len(corpus.sentences),
+            "imdb_docs": study.imdb_docs,
+            "data": {d: data.describe(d) for d in ("sst2", "imdb")},
+        },
+        "config": study.w2v,
+        "environment": results.environment(),
+        "git_commit": results.git_commit(),
+    }
+
+
+def run_cost(profile: str) -> dict:
+    """The eqs. 40-41 timing sweep and its least-squares fits."""
+    torch.set_num_threads(1)  # one core each, as gensim workers=1: a fair, stable timing
+    study = profiles.resolve(PROFILES, profile)
+    rows = cost_sweep(
+        study_texts(study),
+        study.w2v,
+        study.cost_D,
+        study.cost_windows,
+        study.cost_V,
+        study.cost_tokens,
+    )
+    return {
+        "rows": rows,
+        "fits": fit_cost(rows),
+        "config": study.w2v,
+        "environment": results.environment(),
+        "git_commit": results.git_commit(),
+    }
+
+
+# ---------------------------------------------------------------- item 4: vectors in classifiers
+
+INITS = (
+    ("random", False),
+    ("cbow", True),
+    ("cbow", False),
+    ("skipgram", True),
+    ("skipgram", False),
+)  # (initialisation, frozen)
+
+
+def pretrained_matrix(itos, words, X, seed: int = 0):
+    """Embedding matrix (len(itos), D): word2vec rows where known, N(0, std(X)) else, pad 0.
+
+    Returns the matrix and the fraction of the classifier's (non-special) vocabulary covered.
+    """
+    index = {w: i for i, w in enumerate(words)}
+    rng = np.random.default_rng(seed)
+    W = rng.normal(0.0, X.std(), size=(len(itos), X.shape[1])).astype(np.float32)
+    known = [(i, index[t]) for i, t in enumerate(itos) if t in index]
+    if known:
+        rows, src = map(list, zip(*known, strict=True))
+        W[rows] = X[src]
+    W[0] = 0.0  # <pad>
+    return torch.from_numpy(W), len(known) / max(1, len(itos) - len(text.SPECIALS))
+
+
+def init_embedding(model, W: torch.Tensor, freeze: bool) -> None:
+    """Copy W into ``model.embedding.weight``; frozen means requires_grad False (no updates).
+
+    rnnpaper.classify.Classifier has no pretrained-embedding option, so the step lives here.
+    """
+    with torch.no_grad():
+        model.embedding.weight.copy_(W)
+    model.embedding.weight.requires_grad_(not freeze)
+
+
+def run_classifier(
+    prep, cell: str, init: str, freeze: bool, seed: int, study: Study, W: torch.Tensor | None
+) -> dict:
+    """Train one classifier (classify.Classifier, train.fit) with the given embedding init."""
+    import torch.nn.functional as F_
+
+    from rnnpaper import classify
+
+    cfg = classify.ModelConfig(cell=cell, embed_dim=study.w2v.D, hidden_size=study.clf_hidden)
+    tcfg = trainloop.TrainConfig(
+        epochs=study.clf_epochs,
+        lr=study.clf_lr,
+        patience=0,
+        seed=seed,
+        progress=False,
+        checkpoint=False,
+    )
+    trainloop.seed_everything(seed)
+    model = classify.Classifier(len(prep.vocab), len(prep.label_names), cfg, prep.vocab.pad_id)
+    if W is not None:
+        init_embedding(model, W, freeze)
+    tr, va, te = (prep.splits[s] for s in ("train", "validation", "test"))
+    C = len(prep.label_names)
+    fit = trainloop.fit(
+        model,
+        tcfg,
+        classify.train_batches(tr, 64, seed, 8 if prep.name == "imdb" else 1),
+        lambda m, b: (F_.cross_entropy(m(b[0], b[1]), b[2]), int(b[1].sum())),
+        lambda m: metrics.scores(va.labels, classify.predict(m, va), C),
+    )
+    test = metrics.scores(te.labels, classify.predict(model, te), C)
+    return {
+        "dataset": prep.name,
+        "cell": cell,
+        "init": init,
+        "frozen": freeze,
+        "seed": seed,
+        "validation": fit.best,
+        "test": test,
+        "wall_s": fit.wall_s,
+        "best_epoch": fit.best_epoch,
+    }
+
+
+def run_inits(profile: str, log=print) -> dict:
+    """Random vs CBOW vs skip-gram embeddings, frozen and fine-tuned, LSTM and GRU."""
+    from rnnpaper import classify
+
+    study = profiles.resolve(PROFILES, profile)
+    torch.set_num_threads(1)
+    vecs = {a: cached_vectors(profile, a, "neg", log)[:2] for a in ("cbow", "skipgram")}
+    sizes = replace(
+        classify.PROFILES["paper"],
+        train_limit=study.clf_train_limit,
+        max_len=study.clf_max_len,
+        eval_limit=study.clf_eval_limit,
+    )
+    runs, coverage = [], {}
+    for name in study.clf_datasets:
+        prep = classify.prepare(name, sizes)
+        mats = {a: pretrained_matrix(prep.vocab.itos, *vecs[a]) for a in vecs}
+        coverage[name] = {a: m[1] for a, m in mats.items()}
+        for cell in study.clf_cells:
+            for init, freeze in INITS:
+                for seed in range(study.clf_seeds):
+                    W = mats[init][0] if init in mats else None
+                    runs.append(run_classifier(prep, cell, init, freeze, seed, study, W))
+                    log(
+                        {k: runs[-1][k] for k in ("dataset", "cell", "init", "frozen", "seed")}
+                        | {"test_acc": round(runs[-1]["test"]["accuracy"], 4)}
+                    )
+    return {
+        "runs": runs,
+        "coverage": coverage,
+        "sizes": sizes,
+        "study": study,
+        "data": {d: data.describe(d) for d in study.clf_datasets},
+        "environment": results.environment(),
+        "git_commit": results.git_commit(),
+    }
+
+
+# ---------------------------------------------------------------- tables, macros, figures
+
+LABEL = {
+    ("cbow", "hs"): "CBOW, hier. softmax",
+    ("cbow", "neg"): "CBOW, neg. sampling",
+    ("skipgram", "hs"): "Skip-gram, hier. softmax",
+    ("skipgram", "neg"): "Skip-gram, neg. sampling",
+}
+INIT_LABEL = {
+    ("random", False): "random, trained",
+    ("cbow", True): "CBOW, frozen",
+    ("cbow", False): "CBOW, fine-tuned",
+    ("skipgram", True): "skip-gram, frozen",
+    ("skipgram", False): "skip-gram, fine-tuned",
+}
+
+
+def _pm(values, scale: float = 100.0) -> str:
+    m, sd = metrics.mean_std([v * scale for v in values])
+    return f"{m:.1f} ± {sd:.1f}" if len(values) > 1 else f"{m:.1f}"
+
+
+def cost_frame(cost: dict):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "Variant": LABEL[(f["arch"], f["objective"])],
+                "Configs": f["n"],
+                "ns per op (formula)": f["formula_slope"] * 1e9,
+                "R2 formula": f["formula_r2"],
+                "R2 measured L, N": f["measured_r2"],
+            }
+            for f in cost["fits"]
+        ]
+    )
+
+
+def quality_frame(q: dict):
+    import pandas as pd
+
+    rows = [
+        {
+            "Variant": LABEL[(r["arch"], r["objective"])],
+            "ours kw/s": r["ours_words_per_s"] / 1e3,
+            "gensim kw/s": r["gensim_words_per_s"] / 1e3,
+            "probes overlap@10": r["overlap_probes"],
+            "band overlap@10": r["overlap_band"],
+        }
+        for r in q["variants"]
+    ]
+    sg = next(r for r in q["variants"] if (r["arch"], r["objective"]) == ("skipgram", "neg"))
+    rows.append(
+        {
+            "Variant": "gensim vs gensim (seed 0 vs 1), skip-gram neg.",
+            "ours kw/s": float("nan"),
+            "gensim kw/s": float("nan"),
+            "probes overlap@10": sg["gensim_seed_overlap_probes"],
+            "band overlap@10": sg["gensim_seed_overlap_band"],
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def neighbours_frame(q: dict, n: int = 6):
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "Probe": p,
+                "ours (skip-gram, neg.)": ", ".join(v["ours"]),
+                "gensim (same settings)": ", ".join(v["gensim"]),
+            }
+            for p, v in list(q["neighbours"].items())[:n]
+        ]
+    )
+
+
+def init_frame(inits: dict, metric: str = "accuracy"):
+    import pandas as pd
+
+    runs = inits["runs"]
+    cols = [(d, c) for d in inits["study"]["clf_datasets"] for c in inits["study"]["clf_cells"]]
+    rows = []
+    for init, frozen in INITS:
+        row = {"Embedding": INIT_LABEL[(init, frozen)]}
+        for d, c in cols:
+            v = [
+                r["test"][metric]
+                for r in runs
+                if (r["dataset"], r["cell"], r["init"], r["frozen"]) == (d, c, init, frozen)
+            ]
+            row[f"{DATASET_LABEL[d]} {c.upper()}"] = _pm(v) if v else "--"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+DATASET_LABEL = {"sst2": "SST-2", "imdb": "IMDB"}
+
+
+def macro_values(q: dict, cost: dict, inits: dict) -> dict:
+    """Every number notebook 04's paper section quotes."""
+    speed = [r["gensim_words_per_s"] / r["ours_words_per_s"] for r in q["variants"]]
+    fits = {(f["arch"], f["objective"]): f for f in cost["fits"]}
+    acc = {}
+    for r in inits["runs"]:
+        acc.setdefault((r["dataset"], r["init"], r["frozen"]), []).append(r["test"]["accuracy"])
+    out = {
+        "w2v corpus tokens": q["corpus"]["tokens"],
+        "w2v vocab": q["corpus"]["V"],
+        "w2v imdb docs": q["corpus"]["imdb_docs"],
+        "w2v dim": q["config"]["D"],
+        "w2v epochs": q["config"]["epochs"],
+        "gensim speedup min": min(speed),
+        "gensim speedup max": max(speed),
+        "gensim seed overlap band": next(
+            r["gensim_seed_overlap_band"] for r in q["variants"] if "gensim_seed_overlap_band" in r
+        ),
+        "w2v timing configs": len(cost["rows"]),
+        "clf seeds": inits["study"]["clf_seeds"],
+        "clf epochs": inits["study"]["clf_epochs"],
+        "clf imdb train": inits["study"]["clf_train_limit"].get("imdb", 0),
+    }
+    for (a, o), f in fits.items():
+        key = f"cost {a} {o}"
+        out |= {f"{key} r2": f["formula_r2"], f"{key} r2 measured": f["measured_r2"]}
+    for (a, o), r in (
+        (k, v) for k, v in {(r["arch"], r["objective"]): r for r in q["variants"]}.items()
+    ):
+        out[f"overlap band {a} {o}"] = r["overlap_band"]
+    for (d, init, frozen), v in acc.items():
+        out[f"acc {d} {init} {'frozen' if frozen else 'tuned'}"] = 100 * float(np.mean(v))
+    return out
+
+
+def cost_figure(cost: dict):
+    """Measured microseconds per word against eq. 40/41's Q, one panel per variant."""
+    import matplotlib.pyplot as plt
+
+    plotting.use_style()
+    fig, axes = plt.subplots(1, 4, figsize=(11, 2.8))
+    colors = {"D": "#1f77b4", "window": "#d62728", "V": "#2ca02c"}
+    for ax, f in zip(axes, cost["fits"], strict=True):
+        variant = (f["arch"], f["objective"])
+        sel = [r for r in cost["rows"] if (r["arch"], r["objective"]) == variant]
+        q = np.array(
+            [
+                cost_q(r["arch"], r["objective"], r["D"], r["window"], r["V"], r["negative"])
+                for r in sel
+            ]
+        )
+        for varied, c in colors.items():
+            m = [r["varied"] == varied for r in sel]
+            ax.scatter(
+                q[m],
+                [r["seconds_per_word"] * 1e6 for r, k in zip(sel, m, strict=True) if k],
+                s=14,
+                color=c,
+                label=f"vary {varied}",
+            )
+        xs = np.linspace(0, q.max() * 1.05, 50)
+        ax.plot(xs, (f["formula_intercept"] + f["formula_slope"] * xs) * 1e6, "k--", lw=0.8)
+        ax.set_title(
+            f"{LABEL[(f['arch'], f['objective'])]}\n$R^2$ = {f['formula_r2']:.2f}", fontsize=8
+        )
+        ax.set_xlabel("Q (eq. 40/41), operations per word")
+    axes[0].set_ylabel("µs per training word")
+    axes[0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def build_outputs(results_dir, generated, figures=None) -> dict:
+    """Tables, macros (and the figure, if ``figures``) from committed results files only."""
+    from pathlib import Path
+
+    rd = Path(results_dir) / STEM
+    q, cost = results.read_json(rd / "quality.json"), results.read_json(rd / "cost.json")
+    inits = results.read_json(rd / "inits.json")
+    g = Path(generated)
+    written = {
+        "cost": latex.table(cost_frame(cost), g / f"{STEM}_cost.tex", PRODUCER, digits=2),
+        "quality": latex.table(quality_frame(q), g / f"{STEM}_quality.tex", PRODUCER, digits=2),
+        "neighbours": latex.table(
+            neighbours_frame(q), g / f"{STEM}_neighbours.tex", PRODUCER, align="lll"
+        ),
+        "inits": latex.table(init_frame(inits), g / f"{STEM}_inits.tex", PRODUCER),
+        "macros": latex.macros(
+            macro_values(q, cost, inits), g / f"{STEM}_macros.tex", PRODUCER, digits=2
+        ),
+    }
+    if figures is not None:
+        written["figure"] = plotting.save(cost_figure(cost), Path(figures) / f"{STEM}_cost")
+    return written
