@@ -929,25 +929,30 @@ def macro_values(q: dict, cost: dict, inits: dict) -> dict:
         "w2v imdb docs": q["corpus"]["imdb_docs"],
         "w2v dim": q["config"]["D"],
         "w2v epochs": q["config"]["epochs"],
-        "gensim speedup min": min(speed),
-        "gensim speedup max": max(speed),
-        "gensim seed overlap band": next(
+        "w2v gensim speedup min": min(speed),
+        "w2v gensim speedup max": max(speed),
+        "w2v gensim seed overlap band": next(
             r["gensim_seed_overlap_band"] for r in q["variants"] if "gensim_seed_overlap_band" in r
         ),
         "w2v timing configs": len(cost["rows"]),
-        "clf seeds": inits["study"]["clf_seeds"],
-        "clf epochs": inits["study"]["clf_epochs"],
-        "clf imdb train": inits["study"]["clf_train_limit"].get("imdb", 0),
+        "w2v clf seeds": inits["study"]["clf_seeds"],
+        "w2v clf epochs": inits["study"]["clf_epochs"],
+        "w2v clf imdb train": inits["study"]["clf_train_limit"].get("imdb", 0),
     }
+    base = next(r for r in cost["rows"] if r["varied"] == "D")
+    out |= {"w2v mean path len": base["path_len"], "w2v log two V": math.log2(base["V"]),
+            "w2v cost V": base["V"], "w2v mean context": base["mean_context"],
+            "w2v cost window": base["window"],
+            "w2v clf eval limit": inits["study"].get("clf_eval_limit") or 0}
     for (a, o), f in fits.items():
-        key = f"cost {a} {o}"
+        key = f"w2v cost {a} {o}"
         out |= {f"{key} r2": f["formula_r2"], f"{key} r2 measured": f["measured_r2"]}
     for (a, o), r in (
         (k, v) for k, v in {(r["arch"], r["objective"]): r for r in q["variants"]}.items()
     ):
-        out[f"overlap band {a} {o}"] = r["overlap_band"]
+        out[f"w2v overlap band {a} {o}"] = r["overlap_band"]
     for (d, init, frozen), v in acc.items():
-        out[f"acc {d} {init} {'frozen' if frozen else 'tuned'}"] = 100 * float(np.mean(v))
+        out[f"w2v acc {d} {init} {'frozen' if frozen else 'tuned'}"] = 100 * float(np.mean(v))
     return out
 
 

@@ -15,11 +15,13 @@ CLRS_CODES = {"a": "0", "b": "101", "c": "100", "d": "111", "e": "1101", "f": "1
 
 def test_huffman_codes_match_the_textbook_example():
     codes, points = w2v.huffman_tree(list(CLRS.values()))
-    got = {w: "".join(map(str, c)) for w, c in zip(CLRS, codes)}
+    got = {w: "".join(map(str, c)) for w, c in zip(CLRS, codes, strict=True)}
     assert got == CLRS_CODES
-    assert sum(f * len(c) for f, c in zip(CLRS.values(), codes)) == 224  # 224,000 bits in CLRS
+    assert (
+        sum(f * len(c) for f, c in zip(CLRS.values(), codes, strict=True)) == 224
+    )  # 224,000 bits in CLRS
     assert all(p[0] == len(CLRS) - 2 for p in points)  # every path starts at the root
-    assert all(len(p) == len(c) for p, c in zip(points, codes))
+    assert all(len(p) == len(c) for p, c in zip(points, codes, strict=True))
 
 
 def test_huffman_tree_is_full_and_prefix_free():
@@ -77,10 +79,12 @@ def test_sgd_step_applies_the_exact_gradient(arch, objective):
     model = _tiny_model(arch, objective)
     targets = torch.tensor([0, 3, 3, 6, 1])  # repeated word: updates must accumulate
     if arch == "cbow":
-        inputs = torch.tensor([[1, 2, 0, 0], [0, 5, 4, 4], [2, 2, 6, 1], [0, 1, 0, 3],
-                               [3, 4, 5, 6]])
-        cmask = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 1, 1], [1, 1, 1, 0],
-                              [0, 1, 1, 1]], dtype=torch.bool)
+        inputs = torch.tensor(
+            [[1, 2, 0, 0], [0, 5, 4, 4], [2, 2, 6, 1], [0, 1, 0, 3], [3, 4, 5, 6]]
+        )
+        cmask = torch.tensor(
+            [[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 1, 1], [1, 1, 1, 0], [0, 1, 1, 1]], dtype=torch.bool
+        )
     else:
         inputs, cmask = torch.tensor([2, 0, 5, 0, 4]), torch.ones(5, 1, dtype=torch.bool)
     idx, signs, mask = model.outputs(targets, torch.Generator().manual_seed(9))
@@ -120,8 +124,9 @@ def test_subsampling_keep_probabilities():
     counts = np.array([100, 10, 1, 1, 1])  # f = 100/113, 10/113, 1/113 (all above t)
     f = counts / counts.sum()
     np.testing.assert_allclose(w2v.keep_probability(counts, t, "paper"), np.sqrt(t / f))
-    np.testing.assert_allclose(w2v.keep_probability(counts, t, "code"),
-                               (np.sqrt(f / t) + 1) * t / f)
+    np.testing.assert_allclose(
+        w2v.keep_probability(counts, t, "code"), (np.sqrt(f / t) + 1) * t / f
+    )
     assert w2v.keep_probability([1, 10**6], t, "paper")[0] == 1.0  # rare words: always kept
     assert np.all(w2v.keep_probability(counts, 0.0) == 1.0)
     # the empirical kept fraction of each word follows the formula
@@ -165,8 +170,21 @@ def test_training_learns_a_planted_structure():
     sents += [list(rng.choice(["w", "x", "y", "z"], 8)) for _ in range(400)]
     corpus = w2v.build_corpus(sents, min_count=1)
     for arch in ("cbow", "skipgram"):
-        cfg = w2v.W2VConfig(arch=arch, objective="neg", D=10, window=2, sample=0, epochs=5,
-                            batch_size=64)
+        cfg = w2v.W2VConfig(
+            arch=arch, objective="neg", D=10, window=2, sample=0, epochs=5, batch_size=64
+        )
         X = w2v.vectors(w2v.train(corpus, cfg)["model"])
         nn = w2v.neighbours(corpus.words, X, "a", k=3)
         assert set(nn) == {"b", "c", "d"}
+
+
+def test_committed_tables_are_what_the_committed_results_produce(tmp_path):
+    from rnnpaper import paths
+
+    rd = paths.ROOT / "results" / w2v.STEM
+    if not all((rd / f).exists() for f in ("quality.json", "cost.json", "inits.json")):
+        pytest.skip("paper-scale results of notebook 04 not committed yet")
+    written = w2v.build_outputs(paths.ROOT / "results", tmp_path)
+    for path in written.values():
+        committed = paths.PAPER / "generated" / path.name
+        assert committed.read_text() == path.read_text(), committed
