@@ -243,3 +243,42 @@ def finite_differences(f, p: dict, eps: float = 1e-6) -> dict:
             d.view(-1)[i] = (plus - minus) / (2 * eps)
         out[k] = d
     return out
+
+
+def _max_diff(a: dict, b: dict) -> float:
+    return max((a[k] - b[k]).abs().max().item() for k in ELMAN_PARAMS)
+
+
+def elman_problem(E=3, H=4, C=5, B=2, T=6, seed=0):
+    """Parameters and a random classification sequence batch, float64."""
+    g = torch.Generator().manual_seed(seed + 1)
+    X = torch.randn(B, T, E, generator=g, dtype=torch.float64)
+    return elman_init(E, H, C, seed=seed), X, torch.randint(0, C, (B, T), generator=g)
+
+
+def checks(seed: int = 0, truncations=(0, 1, 3)) -> dict:
+    """Largest absolute differences: hand vs autograd, autograd vs finite differences,
+    truncated hand BPTT vs autograd on a cut graph."""
+    p, X, Y = elman_problem(seed=seed)
+    out = {}
+    for loss in ("last", "sum"):
+        auto = elman_autograd(p, X, Y, loss)
+        out[f"hand_vs_autograd_{loss}"] = _max_diff(elman_bptt(p, X, Y, loss), auto)
+        fd = finite_differences(lambda q, loss=loss: elman_loss(q, X, Y, loss), p)
+        out[f"autograd_vs_fd_{loss}"] = _max_diff(auto, fd)
+    out["truncated_vs_cut_graph"] = max(
+        _max_diff(elman_bptt(p, X, Y, "sum", N), elman_autograd(p, X, Y, "sum", N))
+        for N in truncations
+    )
+    return out
+
+
+def truncation_errors(Ns, T: int = 40, H: int = 16, seed: int = 0, scale: float = 1.0) -> dict:
+    """Relative error ||g_N - g|| / ||g|| of the W gradient truncated to N steps, per N."""
+    p, X, Y = elman_problem(E=3, H=H, C=5, B=8, T=T, seed=seed)
+    p["W"] = p["W"] * scale  # scale > 1 lengthens the memory of the recurrence
+    full = elman_bptt(p, X, Y, "sum")["W"]
+    return {
+        int(N): ((elman_bptt(p, X, Y, "sum", N)["W"] - full).norm() / full.norm()).item()
+        for N in Ns
+    }

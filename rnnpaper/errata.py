@@ -582,3 +582,28 @@ def counts(errata_json) -> dict:
         "errataHolds": sum(r["verdict"] == "holds" for r in rows),
         "errataLiterature": sum(r["decided_by"] == "literature" for r in rows),
     }
+
+
+def _sci(x: float) -> str:
+    """A tiny difference as the paper prints it, e.g. 2e-16."""
+    return f"{x:.0e}".replace("e-0", "e-")
+
+
+def build_outputs(results_dir, generated) -> list:
+    """Notebook 01's tables and macros, rebuilt from its committed results files only."""
+    results_dir = results_dir if str(results_dir).endswith("01-bptt") else results_dir / "01-bptt"
+    written = build_tables(results_dir / "errata.json", generated)
+    checks = results.read_json(results_dir / "checks.json")
+    values = counts(results_dir / "errata.json")
+    values |= {f"bptt {k}": _sci(v) for k, v in checks["max_abs_diff"].items()}
+    trunc = checks["truncation"]
+    values |= {
+        f"trunc err {s} N {n}": 100 * e
+        for s, errs in trunc.items()
+        for n, e in errs.items()
+        if n in ("0", "5", "10")
+    }
+    written.append(
+        latex.macros(values, generated / "01-bptt_macros.tex", producer=PRODUCER, digits=0)
+    )
+    return written
