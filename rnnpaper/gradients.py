@@ -5,10 +5,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import torch
 from torch import nn
 
-from rnnpaper import cells, paths, results, train
+from rnnpaper import cells, latex, paths, results, train
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ PROFILES = {
     ),
     "paper": Sizes(),
 }
+PRODUCER = "02-gradients.ipynb"
 SOLVED_MSE = 0.01  # "solved": test MSE below 6 % of the 1/6 of always answering 1
 KINDS = ("rnn", "lstm", "gru")
 
@@ -276,6 +278,81 @@ def run_dirs(profile: str):
     """(results folder of notebook 02, checkpoint folder of its adding runs)."""
     out = paths.outputs(profile)
     return out.results / "02-gradients", paths.BUILD / "runs" / "02-gradients" / profile
+
+
+def norm_curves(sizes: Sizes, run_root: Path, seed: int = 0) -> dict:
+    """||dL/dh_t|| per step on adding data of length norm_length: at init and trained."""
+    T = sizes.norm_length
+    X, y = adding_batch(64, T, torch.Generator().manual_seed(99))
+    out = {}
+    for kind in KINDS:
+        torch.manual_seed(seed)
+        init = state_gradient_norms(AddingModel(kind, sizes.hidden), X, y)
+        trained = load_adding_model(kind, T, seed, sizes, run_root)
+        out[kind] = {
+            "init": init.tolist(),
+            "trained": None if trained is None else state_gradient_norms(trained, X, y).tolist(),
+        }
+    return out
+
+
+def adding_frame(rows: list) -> pd.DataFrame:
+    """Mean and std of the test MSE over seeds, and how many seeds solved it, per cell and T."""
+    df = pd.DataFrame([{k: r[k] for k in ("kind", "T", "seed", "test_mse")} for r in rows])
+    g = df.groupby(["kind", "T"])["test_mse"]
+    out = pd.DataFrame(
+        {
+            "mean": g.mean(),
+            "std": g.std(ddof=1),
+            "n": g.size(),
+            "solved": g.apply(lambda v: int((v < SOLVED_MSE).sum())),
+        }
+    )
+    return out.reset_index()
+
+
+def adding_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as rows, lengths as columns: 'mean +- std (solved/n)' of the test MSE."""
+    cell = lambda r: f"{r['mean']:.4f} ± {r['std']:.4f} ({r['solved']}/{r['n']})"  # noqa: E731
+    wide = frame.assign(v=frame.apply(cell, axis=1)).pivot(index="kind", columns="T", values="v")
+    wide = wide.reindex([k for k in KINDS if k in wide.index])
+    wide.columns = [f"T = {t}" for t in wide.columns]
+    names = {"rnn": "Elman RNN", "lstm": "LSTM", "gru": "GRU"}
+    return wide.reset_index().rename(columns={"kind": "Cell"}).replace({"Cell": names})
+
+
+def load_adding_rows(results_dir: Path) -> list:
+    return [results.read_json(p) for p in sorted((Path(results_dir) / "adding").glob("*.json"))]
+
+
+def build_outputs(results_dir: Path, generated: Path) -> list:
+    """Notebook 02's table and macros, rebuilt from its committed results files only."""
+    frame = adding_frame(load_adding_rows(results_dir))
+    summary = results.read_json(Path(results_dir) / "summary.json")
+    table = latex.table(
+        adding_table(frame),
+        Path(generated) / "02-gradients_adding.tex",
+        producer=PRODUCER,
+        align="l" + "r" * frame["T"].nunique(),
+    )
+    values = {
+        "addingSeeds": int(frame["n"].min()),
+        "addingMaxT": int(frame["T"].max()),
+        "addingSolvedMse": SOLVED_MSE,
+        "addingBaselineMse": 1 / 6,
+    }
+    for r in frame.itertuples():
+        values[f"adding {r.kind} T{r.T} solved"] = r.solved
+    for rho, v in summary["radius"].items():
+        values[f"radius {rho} norm"] = f"{v:.1e}"
+    clip = summary["clipping"]
+    values["clipFreeSteps"] = len(clip["free"]["loss"])
+    values["clipFinalLoss"] = clip["clipped"]["loss"][-1]
+    values["sigmoidPrimeMax"] = summary["ranges"]["sigmoid'"]["max"]
+    macros = latex.macros(
+        values, Path(generated) / "02-gradients_macros.tex", producer=PRODUCER, digits=2
+    )
+    return [table, macros]
 
 
 if __name__ == "__main__":  # precompute the adding study: python -m rnnpaper.gradients paper
