@@ -120,6 +120,14 @@ class LSTMCell(_Cell):
         C_t = f * C + i * torch.tanh(C_tilde)  # eqs. 30, 31
         return o * torch.tanh(C_t), C_t  # eq. 33
 
+    def gate_values(self, x_t, state) -> dict:
+        """One step that also returns its gates: i, f, o, C~ and the new (h, C), each (B, H)."""
+        a = torch.addmm(self.input_projection(x_t), state[0], self.W_h().t())  # (B, 4H)
+        i, f, C_tilde, o = a.chunk(4, dim=1)
+        i, f, o, C_tilde = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o), torch.tanh(C_tilde)
+        C_t = f * state[1] + i * C_tilde  # eq. 31
+        return {"i": i, "f": f, "o": o, "C_tilde": C_tilde, "state": (o * torch.tanh(C_t), C_t)}
+
     def init_state(self, batch_size, device=None, dtype=None):
         h = super().init_state(batch_size, device, dtype)  # (B, H)
         return h, torch.zeros_like(h)

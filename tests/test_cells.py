@@ -169,3 +169,13 @@ def test_auto_impl_and_output_size():
     assert cells.Recurrent("gru", E, H, bidirectional=True).output_size == 2 * H
     with pytest.raises(ValueError):
         cells.Recurrent("gru_proposal", E, H, impl="fused")
+
+
+def test_lstm_gate_values_step_equals_forward():
+    torch.manual_seed(4)
+    cell = cells.make_cell("lstm", E, H)
+    x, state = torch.randn(2, E), (torch.randn(2, H), torch.randn(2, H))
+    g = cell.gate_values(x, state)
+    for a, b in zip(g["state"], cell(x, state), strict=True):
+        torch.testing.assert_close(a, b)
+    assert all(((g[k] > 0) & (g[k] < 1)).all() for k in "ifo")
