@@ -1099,6 +1099,8 @@ def length_figure(runs, bl, info):
         edges = LENGTH_EDGES[d]
         names = [f"{lo}-{hi}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
         names.append(f"{edges[-1]}+")
+        counts = f.drop_duplicates("lo").set_index("lo")["n"]
+        names = [f"{n}\n({counts.get(lo, 0)})" for n, lo in zip(names, edges, strict=True)]
         for p, sub in f.groupby("preset", sort=False):
             pos = [edges.index(lo) for lo in sub["lo"]]
             color = plotting.CELL_COLORS.get(p.removeprefix("bi"), plotting.CELL_COLORS["baseline"])
@@ -1111,9 +1113,9 @@ def length_figure(runs, bl, info):
                 color=color,
                 ls="--" if p.startswith("bi") else "-",
             )
-        ax.set_xticks(range(len(names)), names, rotation=30, fontsize=7)
+        ax.set_xticks(range(len(names)), names, fontsize=6)
         ax.set_title(DATASET_LABELS[d])
-        ax.set_xlabel("document length (tokens, before truncation)")
+    fig.supxlabel("tokens before truncation (number of test documents)", fontsize=8)
     axes[0][0].set_ylabel("test accuracy (%)")
     axes[0][-1].legend(fontsize=6, frameon=False)
     return fig
