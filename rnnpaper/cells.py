@@ -301,7 +301,7 @@ class Recurrent(nn.Module):
                 y, s = self._direction(self.cells[k], xs, m, self._initial(state, k, x), d)
                 outs.append(y)  # (T, B, H)
                 finals.append(s)
-            xs = torch.cat(outs, dim=-1)  # (T, B, D*H)
+            xs = outs[0] if self.D == 1 else torch.cat(outs, dim=-1)  # (T, B, D*H)
             if layer < self.num_layers - 1 and self.dropout > 0:
                 xs = F.dropout(xs, self.dropout, self.training)
         return xs.transpose(0, 1), _stack(finals)  # (B, T, D*H)
