@@ -236,12 +236,7 @@ def _gmm_integrates_to_one() -> bool:
 
 # --- the table ---------------------------------------------------------------------------
 
-T_C, T_B, T_G, T_L = (
-    "tests/test_cells.py",
-    "tests/test_bptt.py",
-    "tests/test_gradients.py",
-    "tests/test_errata.py",
-)
+T_C, T_B, T_G, T_L = "test_cells", "test_bptt", "test_gradients", "test_errata"  # tests/*.py
 ITEMS = (
     # BPTT (Table 1, eqs. 1-23, Algorithm 1)
     Item(
@@ -559,12 +554,13 @@ def build_tables(errata_json, generated) -> list:
             df,
             generated / f"01-bptt_errata_{name}.tex",
             producer=PRODUCER,
-            align="p{1.6cm}p{4.6cm}p{4.6cm}p{2.2cm}l",
+            align=(R + "p{1.5cm}") + (R + "p{4.6cm}") * 2 + (R + "p{2.1cm}") + "l",
         )
         written.append(path)
     return written
 
 
+R = r">{\raggedright\arraybackslash}"  # ragged-right paragraph columns (array)
 GROUPS = {
     "bptt": ("BPTT",),
     "activations": ("Activations", "Gradients"),
