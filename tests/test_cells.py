@@ -179,3 +179,25 @@ def test_lstm_gate_values_step_equals_forward():
     for a, b in zip(g["state"], cell(x, state), strict=True):
         torch.testing.assert_close(a, b)
     assert all(((g[k] > 0) & (g[k] < 1)).all() for k in "ifo")
+
+
+def test_benchmark_script_quick(tmp_path):
+    import runpy
+
+    from rnnpaper import paths, results
+
+    main = runpy.run_path(str(paths.ROOT / "benchmarks" / "bench_cells.py"))["main"]
+    main(["--quick", "--out", str(tmp_path / "b.json")])
+    bench = results.read_json(tmp_path / "b.json")
+    ref = bench["lengths"]["16"][bench["reference"]]["train"]
+    assert ref["ratio_to_fused_lstm"] == 1.0 and ref["tokens_per_s"] > 0
+
+
+def test_committed_03_tables_match_committed_results(tmp_path):
+    from rnnpaper import lstm_gru, paths
+
+    res = paths.ROOT / "results" / lstm_gru.STEM
+    if not (res / "gates.json").exists() or not (res / "benchmark.json").exists():
+        pytest.skip("notebook 03's paper-scale results are not committed yet")
+    for path in lstm_gru.build_outputs(res, tmp_path):
+        assert path.read_text() == (paths.PAPER / "generated" / path.name).read_text()

@@ -47,3 +47,15 @@ def test_adding_run_learns_something(tmp_path):
     sizes = G.PROFILES["smoke"]
     r = G.run_adding("lstm", 10, 0, sizes, tmp_path / "run")
     assert r["test_mse"] < 0.5 and len(r["history"]) == sizes.epochs
+
+
+def test_committed_02_tables_match_committed_results(tmp_path):
+    import pytest
+
+    from rnnpaper import paths
+
+    res = paths.ROOT / "results" / "02-gradients"
+    if not (res / "summary.json").exists():
+        pytest.skip("notebook 02's paper-scale results are not committed yet")
+    for path in G.build_outputs(res, tmp_path):
+        assert path.read_text() == (paths.PAPER / "generated" / path.name).read_text()
