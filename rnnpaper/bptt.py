@@ -120,8 +120,10 @@ def _weight_grads(da, xs, W_x, h_prev):
     T, B, G = da.shape
     da = da.view(T * B, G)  # (T*B, 4H)
     dxs = linear(da, W_x.t()).view(T, B, -1)  # (T, B, E)
-    dW_x = da.t() @ xs.reshape(T * B, -1)  # (4H, E); BLAS reads da transposed, no copy
-    dW_h = da.t() @ h_prev.reshape(T * B, -1)  # (4H, H)
+    # (x^T da)^T with oneDNN reading both operands transposed: no copies, and on this CPU
+    # about twice as fast as BLAS's da^T x
+    dW_x = linear(xs.reshape(T * B, -1).t(), da.t()).t().contiguous()  # (4H, E)
+    dW_h = linear(h_prev.reshape(T * B, -1).t(), da.t()).t().contiguous()  # (4H, H)
     return dxs, dW_x, da.sum(0), dW_h
 
 
