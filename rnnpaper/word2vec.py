@@ -861,19 +861,19 @@ def quality_frame(q: dict):
             "Variant": LABEL[(r["arch"], r["objective"])],
             "ours kw/s": r["ours_words_per_s"] / 1e3,
             "gensim kw/s": r["gensim_words_per_s"] / 1e3,
-            "probes overlap@10": r["overlap_probes"],
-            "band overlap@10": r["overlap_band"],
+            "probes @10": r["overlap_probes"],
+            "band @10": r["overlap_band"],
         }
         for r in q["variants"]
     ]
     sg = next(r for r in q["variants"] if (r["arch"], r["objective"]) == ("skipgram", "neg"))
     rows.append(
         {
-            "Variant": "gensim vs gensim (seed 0 vs 1), skip-gram neg.",
+            "Variant": "gensim seed 0 vs 1 (SG, neg.)",
             "ours kw/s": float("nan"),
             "gensim kw/s": float("nan"),
-            "probes overlap@10": sg["gensim_seed_overlap_probes"],
-            "band overlap@10": sg["gensim_seed_overlap_band"],
+            "probes @10": sg["gensim_seed_overlap_probes"],
+            "band @10": sg["gensim_seed_overlap_band"],
         }
     )
     return pd.DataFrame(rows)
@@ -939,11 +939,28 @@ def macro_values(q: dict, cost: dict, inits: dict) -> dict:
         "w2v clf epochs": inits["study"]["clf_epochs"],
         "w2v clf imdb train": inits["study"]["clf_train_limit"].get("imdb", 0),
     }
+    cfg, st = q["config"], inits["study"]
+    out |= {
+        "w2v window": cfg["window"],
+        "w2v negative": cfg["negative"],
+        "w2v sample": str(cfg["sample"]),
+        "w2v min count": cfg["min_count"],
+        "w2v batch": cfg["batch_size"],
+        "w2v clf hidden": st["clf_hidden"],
+        "w2v clf max len": st["clf_max_len"],
+        "w2v probes count": len(q["probes"]),
+        "w2v band lo": q["band"][0],
+        "w2v band hi": q["band"][1],
+    }
     base = next(r for r in cost["rows"] if r["varied"] == "D")
-    out |= {"w2v mean path len": base["path_len"], "w2v log two V": math.log2(base["V"]),
-            "w2v cost V": base["V"], "w2v mean context": base["mean_context"],
-            "w2v cost window": base["window"],
-            "w2v clf eval limit": inits["study"].get("clf_eval_limit") or 0}
+    out |= {
+        "w2v mean path len": base["path_len"],
+        "w2v log two V": math.log2(base["V"]),
+        "w2v cost V": base["V"],
+        "w2v mean context": base["mean_context"],
+        "w2v cost window": base["window"],
+        "w2v clf eval limit": inits["study"].get("clf_eval_limit") or 0,
+    }
     for (a, o), f in fits.items():
         key = f"w2v cost {a} {o}"
         out |= {f"{key} r2": f["formula_r2"], f"{key} r2 measured": f["measured_r2"]}
@@ -951,6 +968,13 @@ def macro_values(q: dict, cost: dict, inits: dict) -> dict:
         (k, v) for k, v in {(r["arch"], r["objective"]): r for r in q["variants"]}.items()
     ):
         out[f"w2v overlap band {a} {o}"] = r["overlap_band"]
+    cells = {}
+    for r in inits["runs"]:
+        key = (r["dataset"], r["cell"], r["init"], r["frozen"])
+        cells.setdefault(key, []).append(100 * r["test"]["accuracy"])
+    for d in inits["study"]["clf_datasets"]:
+        means = [float(np.mean(v)) for k, v in cells.items() if k[0] == d]
+        out |= {f"w2v {d} cell acc min": min(means), f"w2v {d} cell acc max": max(means)}
     for (d, init, frozen), v in acc.items():
         out[f"w2v acc {d} {init} {'frozen' if frozen else 'tuned'}"] = 100 * float(np.mean(v))
     return out
