@@ -27,6 +27,8 @@ class Sizes:
     norm_length: int = 100  # T of the dL_T/dh_t curves (one of lengths)
     radius_length: int = 50
     clip_steps: int = 60
+    clip_length: int = 50  # T of the clipping demonstration
+    clip_rho: float = 1.02  # its W_hh = clip_rho * I
 
 
 PROFILES = {
@@ -335,11 +337,19 @@ def build_outputs(results_dir: Path, generated: Path) -> list:
         producer=PRODUCER,
         align="l" + "r" * frame["T"].nunique(),
     )
+    sz = summary["sizes"]
     values = {
         "addingSeeds": int(frame["n"].min()),
         "addingMaxT": int(frame["T"].max()),
         "addingSolvedMse": SOLVED_MSE,
         "addingBaselineMse": 1 / 6,
+        "addingHidden": sz["hidden"],
+        "addingBatch": sz["batch"],
+        "addingSteps": sz["epochs"] * sz["steps_per_epoch"],
+        "normLength": sz["norm_length"],
+        "radiusLength": sz["radius_length"],
+        "clipLength": sz["clip_length"],
+        "clipRho": sz["clip_rho"],
     }
     for r in frame.itertuples():
         values[f"adding {r.kind} T{r.T} solved"] = r.solved

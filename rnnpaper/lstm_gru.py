@@ -227,9 +227,15 @@ def build_outputs(results_dir: Path, generated: Path) -> list:
             align="lllll",
         ),
     ]
+    cfg = bench["config"]
     values = {
-        "benchThreads": bench["config"]["threads"],
-        "benchReps": bench["config"]["reps"],
+        "benchThreads": cfg["threads"],
+        "benchReps": cfg["reps"],
+        "benchB": cfg["batch"],
+        "benchE": cfg["embed"],
+        "benchH": cfg["hidden"],
+        "sstHidden": gates["sizes"]["hidden"],
+        "sstEmbed": gates["sizes"]["embed"],
         "sstValAcc": 100 * gates["best"]["accuracy"],
         "sstTestAcc": 100 * gates["best"]["test_accuracy"],
         "gatesMaxDiff": f"{gates['max_abs_diff']:.0e}",
