@@ -414,8 +414,13 @@ def dataset_record(prep: dict, profile: Profile) -> dict:
     }
 
 
-def run_study(profile_name: str, datasets=DATASETS, progress: bool = False) -> dict:
-    """Run (or reuse) every dataset x cell x seed of a profile; returns the result paths."""
+def run_study(
+    profile_name: str, datasets=DATASETS, progress: bool = False, seeds=None, ablation: bool = True
+) -> dict:
+    """Run (or reuse) every dataset x cell x seed of a profile; returns the result paths.
+
+    ``seeds`` restricts the main runs (so several processes can share the work) and
+    ``ablation=False`` skips the no-copy runs."""
     profile = profiles.resolve(PROFILES, profile_name)
     out = paths.outputs(profile_name)
     done = {}
@@ -424,7 +429,7 @@ def run_study(profile_name: str, datasets=DATASETS, progress: bool = False) -> d
         rec_path = out.results / STEM / f"{dataset}_data.json"
         if not rec_path.exists():
             results.write_json(rec_path, dataset_record(prep, profile))
-        for seed in profile.seeds:  # seed-major: every cell has a seed before any has two
+        for seed in seeds or profile.seeds:  # seed-major: all cells get a seed before a second
             for kind in profile.cells:
                 path = run_path(out, dataset, kind, seed)
                 if not path.exists():
@@ -433,7 +438,7 @@ def run_study(profile_name: str, datasets=DATASETS, progress: bool = False) -> d
                     payload["wall_s"] = time.perf_counter() - t0
                     results.write_json(path, payload)
                 done[(dataset, kind, seed)] = path
-        if dataset == profile.ablation_dataset:
+        if ablation and dataset == profile.ablation_dataset:
             done.update(run_ablation(prep, profile, out, progress))
     return done
 
@@ -459,6 +464,7 @@ def main(argv=None):
     p.add_argument("--dataset", action="append", choices=DATASETS)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--ablation-only", action="store_true", help="only the no-copy runs")
+    p.add_argument("--seed", type=int, action="append", help="main runs of these seeds only")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.ablation_only:
@@ -466,7 +472,13 @@ def main(argv=None):
         prep = prepare(profile.ablation_dataset, profile)
         run_ablation(prep, profile, paths.outputs(a.profile), progress=False)
     else:
-        run_study(a.profile, tuple(a.dataset or DATASETS), progress=False)
+        run_study(
+            a.profile,
+            tuple(a.dataset or DATASETS),
+            progress=False,
+            seeds=a.seed,
+            ablation=a.seed is None,
+        )
 
 
 if __name__ == "__main__":
