@@ -384,6 +384,16 @@ def train_one(
     }
 
 
+def target_oov(split: list[dict], vocab: Vocab) -> dict:
+    """Percent of (truncated) target tokens outside the vocabulary, and of those in the source."""
+    pairs = [(t, ex["src"]) for ex in split for t in ex["tgt"]]
+    oov = [(t, src) for t, src in pairs if t not in vocab.stoi]
+    return {
+        "oov": 100 * len(oov) / len(pairs),
+        "copyable": 100 * sum(t in src for t, src in oov) / len(pairs),
+    }
+
+
 def dataset_record(prep: dict, profile: Profile) -> dict:
     """Baselines, data provenance and per-example source lengths of one dataset."""
     dataset, test = prep["dataset"], prep["test"]
@@ -398,6 +408,7 @@ def dataset_record(prep: dict, profile: Profile) -> dict:
         "describe": data.describe(dataset),
         "n": {s: len(prep[s]) for s in ("train", "validation", "test")},
         "vocab_size": len(prep["vocab"]),
+        "target_oov": {s: target_oov(prep[s], prep["vocab"]) for s in ("train", "test")},
         "baseline_k": k,
         "baselines": bases,
         "test_src_len": [ex["src_len_full"] for ex in test],
@@ -708,6 +719,8 @@ def macro_values(runs: pd.DataFrame, records: dict) -> dict:
         v[f"Sum{name}Test"] = rec["n"]["test"]
         v[f"Sum{name}Vocab"] = rec["vocab_size"]
         v[f"Sum{name}BaselineK"] = rec["baseline_k"]
+        v[f"Sum{name}TestOOV"] = round(rec["target_oov"]["test"]["oov"], 1)
+        v[f"Sum{name}TestCopyable"] = round(rec["target_oov"]["test"]["copyable"], 1)
         v[f"Sum{name}SrcLen"] = rec["profile"][ds]["src_len"]
         v[f"Sum{name}Epochs"] = rec["profile"][ds]["epochs"]
         for bname, b in rec["baselines"].items():
