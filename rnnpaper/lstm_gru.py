@@ -148,9 +148,9 @@ def parameter_table(n: int, m: int) -> pd.DataFrame:
         rows.append(
             {
                 "Cell": NAMES[kind],
-                "equations (one bias per gate)": forms[kind][0],
-                f"count, n={n}, m={m}": counted,
-                "torch.nn (two biases)": forms[kind][1],
+                "equations": forms[kind][0],
+                "count": counted,
+                "torch.nn": forms[kind][1],
                 "torch.nn count": torch_n,
             }
         )
@@ -234,6 +234,8 @@ def build_outputs(results_dir: Path, generated: Path) -> list:
         "benchB": cfg["batch"],
         "benchE": cfg["embed"],
         "benchH": cfg["hidden"],
+        "paramN": n,
+        "paramM": m,
         "sstHidden": gates["sizes"]["hidden"],
         "sstEmbed": gates["sizes"]["embed"],
         "sstValAcc": 100 * gates["best"]["accuracy"],
