@@ -740,6 +740,16 @@ def macro_values(runs: pd.DataFrame, records: dict) -> dict:
             v[f"Sum{name}{cell.upper()}RLsd"] = round(g["rougeL"].std(), 1)
             v[f"Sum{name}{cell.upper()}GreedyRL"] = round(g["greedy_rougeL"].mean(), 1)
             v[f"Sum{name}{cell.upper()}TrainMin"] = round(g["train_s"].mean() / 60, 1)
+    if not runs.empty:
+        means = runs.groupby(["dataset", "cell"])[["rougeL", "greedy_rougeL"]].mean()
+        gain = means["rougeL"] - means["greedy_rougeL"]
+        v["SumBeamGainMin"], v["SumBeamGainMax"] = round(gain.min(), 1), round(gain.max(), 1)
+    giga = runs[runs.dataset == "gigaword"] if not runs.empty else runs
+    if not giga.empty:
+        ours = giga.groupby("cell")["rougeL"].mean().max()
+        published = [row[5] for row in PUBLISHED if row[0] == "gigaword"]
+        v["SumPublishedGapMin"] = round(min(published) - ours, 1)
+        v["SumPublishedGapMax"] = round(max(published) - ours, 1)
     if "gigaword" in records:
         v["SumGigawordTrainPercent"] = round(100 * records["gigaword"]["n"]["train"] / 3803957, 2)
     if records:
