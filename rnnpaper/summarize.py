@@ -426,7 +426,12 @@ def dataset_record(prep: dict, profile: Profile) -> dict:
 
 
 def run_study(
-    profile_name: str, datasets=DATASETS, progress: bool = False, seeds=None, ablation: bool = True
+    profile_name: str,
+    datasets=DATASETS,
+    progress: bool = False,
+    seeds=None,
+    ablation: bool = True,
+    cells=None,
 ) -> dict:
     """Run (or reuse) every dataset x cell x seed of a profile; returns the result paths.
 
@@ -441,7 +446,7 @@ def run_study(
         if not rec_path.exists():
             results.write_json(rec_path, dataset_record(prep, profile))
         for seed in seeds or profile.seeds:  # seed-major: all cells get a seed before a second
-            for kind in profile.cells:
+            for kind in cells or profile.cells:
                 path = run_path(out, dataset, kind, seed)
                 if not path.exists():
                     t0 = time.perf_counter()
@@ -476,6 +481,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--ablation-only", action="store_true", help="only the no-copy runs")
     p.add_argument("--seed", type=int, action="append", help="main runs of these seeds only")
+    p.add_argument("--cell", action="append", help="main runs of these cells only")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     if a.ablation_only:
@@ -488,7 +494,8 @@ def main(argv=None):
             tuple(a.dataset or DATASETS),
             progress=False,
             seeds=a.seed,
-            ablation=a.seed is None,
+            ablation=a.seed is None and a.cell is None,
+            cells=a.cell,
         )
 
 
