@@ -252,5 +252,12 @@ def build_outputs(results_dir: Path, generated: Path) -> list:
             values[f"bench {key} {r.mode} T{r.T} ratio"] = r.ratio
         if r.impl == bench["reference"]:
             values[f"bench fused {r.mode} T{r.T} ktok"] = r.tokens_per_s / 1000
+    train = frame[frame["mode"] == "train"].set_index(["impl", "T"])["ratio"]
+    for T in sorted(frame["T"].unique()):
+        for cell, a, b in (
+            ("gru", "GRU scratch, autograd", "GRU fused (torch.nn)"),
+            ("rnn", "RNN scratch, autograd", "RNN fused (torch.nn)"),
+        ):
+            values[f"{cell} scratch over fused T{T}"] = train[(a, T)] / train[(b, T)]
     written.append(latex.macros(values, generated / f"{STEM}_macros.tex", PRODUCER, digits=2))
     return written
