@@ -726,6 +726,9 @@ def macro_values(runs: pd.DataFrame, records: dict) -> dict:
         v[f"Sum{name}Test"] = rec["n"]["test"]
         v[f"Sum{name}Vocab"] = rec["vocab_size"]
         v[f"Sum{name}BaselineK"] = rec["baseline_k"]
+        v[f"Sum{name}BleuSignature"] = next(iter(rec["baselines"].values()))["refs"][
+            "bleu_signature"
+        ]
         v[f"Sum{name}TestOOV"] = round(rec["target_oov"]["test"]["oov"], 1)
         v[f"Sum{name}TestCopyable"] = round(rec["target_oov"]["test"]["copyable"], 1)
         v[f"Sum{name}SrcLen"] = rec["profile"][ds]["src_len"]
@@ -771,6 +774,7 @@ def macro_values(runs: pd.DataFrame, records: dict) -> dict:
                 "SumBatch": prof["batch_size"],
                 "SumLR": f"{prof['lr']:g}",
                 "SumVocabWords": prof["vocab_size"],
+                "SumMinFreq": prof["min_freq"],
             }
         )
     if not runs.empty:
