@@ -879,7 +879,7 @@ def build_tables(results_dir: Path, generated: Path) -> dict:
         "main": w(_grid(pd_concat(acc, bacc), rows, ds), "accuracy"),
         "f1": w(_grid(pd_concat(f1, bf1), rows, ds), "macro_f1"),
         "presets": w(presets_frame(), "presets", digits=0),
-        "published": w(published_frame(acc, bacc), "published", align="lllllp{4.2cm}"),
+        "published": w(published_frame(acc, bacc), "published", align="llrp{3.0cm}lp{3.4cm}"),
     }
     eq_rows = _rows(
         df,
@@ -979,6 +979,24 @@ def _macro_values(df, acc, bacc, sig, info, results_dir) -> dict:
         v[f"cls {_k(ds)} best neural"] = label(best["preset"])
         v[f"cls {_k(ds)} best neural acc"] = best["mean"]
     v.update(_budget_macros(df, info, results_dir))
+    v.update(_length_macros(results_dir, info))
+    return v
+
+
+def _length_macros(results_dir, info) -> dict:
+    """Accuracy in the shortest and the longest length bucket, per cell, on the documents."""
+    v = {}
+    runs, bl = load_runs(results_dir), load_baselines(results_dir)
+    for ds in DOCUMENTS:
+        if ds not in info or not any(r["dataset"] == ds for r in runs):
+            continue
+        f = _bucket_frame(runs, bl, info, ds)
+        for p, sub in f.groupby("preset"):
+            v[f"cls {_k(ds)} {p} shortest"] = 100 * sub["accuracy"].iloc[0]
+            v[f"cls {_k(ds)} {p} longest"] = 100 * sub["accuracy"].iloc[-1]
+        edges = LENGTH_EDGES[ds]
+        v[f"cls {_k(ds)} shortest below"] = edges[1]
+        v[f"cls {_k(ds)} longest from"] = edges[-1]
     return v
 
 
