@@ -130,3 +130,11 @@ def test_the_paper_compiles_from_committed_files(tmp_path):
     )
     assert run.returncode == 0, run.stdout[-3000:]
     assert (tmp_path / "paper" / "rnnpaper.pdf").stat().st_size > 10_000
+
+
+def test_macro_names_are_defined_once_across_all_generated_files():
+    seen = {}
+    for path in sorted((PAPER / "generated").glob("*_macros.tex")):
+        for name in re.findall(r"\\newcommand\{\\(\w+)\}", path.read_text()):
+            assert name not in seen, f"\\{name} is defined in {seen.get(name)} and {path.name}"
+            seen[name] = path.name
