@@ -540,6 +540,7 @@ class Study:
     clf_seeds: int
     clf_eval_limit: int | None = None  # validation/test examples kept (SST-2 has < 2,000)
     clf_hidden: int = 64
+    clf_batch: tuple = (("sst2", 64), ("imdb", 16))  # small IMDB batches: enough updates
     clf_lr: float = 3e-3
     clf_datasets: tuple = ("sst2", "imdb")
     clf_cells: tuple = ("lstm", "gru")
@@ -566,7 +567,7 @@ PROFILES = {
         cost_D=(25, 50, 100, 200, 400),
         cost_windows=(1, 2, 4, 8),
         cost_V=(250, 1000, 4000, 16000),
-        clf_train_limit={"imdb": 1500},
+        clf_train_limit={"imdb": 3000},
         clf_max_len=120,
         clf_epochs=3,
         clf_seeds=2,
@@ -758,7 +759,9 @@ def run_classifier(
     fit = trainloop.fit(
         model,
         tcfg,
-        classify.train_batches(tr, 64, seed, 8 if prep.name == "imdb" else 1),
+        classify.train_batches(
+            tr, dict(study.clf_batch).get(prep.name, 64), seed, 8 if prep.name == "imdb" else 1
+        ),
         lambda m, b: (F_.cross_entropy(m(b[0], b[1]), b[2]), int(b[1].sum())),
         lambda m: metrics.scores(va.labels, classify.predict(m, va), C),
     )
@@ -951,6 +954,8 @@ def macro_values(q: dict, cost: dict, inits: dict) -> dict:
         "w2v probes count": len(q["probes"]),
         "w2v band lo": q["band"][0],
         "w2v band hi": q["band"][1],
+        **{f"w2v clf batch {d}": b for d, b in st.get("clf_batch", [])},
+        "w2v clf lr": str(st["clf_lr"]),
     }
     base = next(r for r in cost["rows"] if r["varied"] == "D")
     out |= {
