@@ -16,7 +16,7 @@ EXECUTED  := $(patsubst notebooks/%.ipynb,build/executed/%.ipynb,$(NOTEBOOKS))
 PACKAGE   := $(wildcard rnnpaper/*.py)
 PAPER_SRC := paper/rnnpaper.tex $(wildcard paper/*.bib paper/sections/*.tex)
 
-.PHONY: help paper pdf notebooks test lint format lab venv tex clean
+.PHONY: help paper pdf notebooks test lint format lab venv tex clean benchmark
 
 help: ## list the targets
 	@echo "rnnpaper: make <target>"
@@ -69,8 +69,15 @@ tex: ## install TeX (Debian, as root) when latexmk is missing, or say what to in
 build/executed/%.ipynb: notebooks/%.ipynb $(PACKAGE) | venv
 	$(PY) -m rnnpaper.run_notebook $< $@ --profile $(PROFILE)
 
-# Notebooks that read another notebook's results.
+# Notebooks that read another notebook's results, or a benchmark's.
 build/executed/05-hmm.ipynb: build/executed/04-word2vec.ipynb
+build/executed/03-lstm-gru.ipynb: results/03-lstm-gru/benchmark.json
+
+results/03-lstm-gru/benchmark.json: benchmarks/bench_cells.py rnnpaper/cells.py rnnpaper/bptt.py | venv
+	$(PY) benchmarks/bench_cells.py --threads 1 --reps 9
+
+benchmark: | venv ## rerun the recurrent-cell throughput benchmark (about 11 min)
+	$(PY) benchmarks/bench_cells.py --threads 1 --reps 9
 
 paper/rnnpaper.pdf: $(PAPER_SRC) $(EXECUTED) | tex
 	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex

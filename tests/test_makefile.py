@@ -20,12 +20,17 @@ def tree(tmp_path):
         shutil.copy(paths.ROOT / name, tmp_path / name)
     shutil.copytree(paths.NOTEBOOKS, tmp_path / "notebooks")
     shutil.copytree(paths.ROOT / "rnnpaper", tmp_path / "rnnpaper")
+    shutil.copytree(paths.ROOT / "benchmarks", tmp_path / "benchmarks")
+    bench = tmp_path / "results" / "03-lstm-gru" / "benchmark.json"
+    bench.parent.mkdir(parents=True)
+    bench.touch()
     for name in ("04-word2vec", "05-hmm"):  # the dependency chain tested below needs both
         (tmp_path / "notebooks" / f"{name}.ipynb").touch()
     later = time.time() + 5
     (tmp_path / ".venv").mkdir()
     (tmp_path / ".venv" / ".installed").touch()
     os.utime(tmp_path / ".venv" / ".installed", (later, later))
+    os.utime(bench, (later, later))
     (tmp_path / "build" / "executed").mkdir(parents=True)
     for nb in (tmp_path / "notebooks").glob("*.ipynb"):
         out = tmp_path / "build" / "executed" / nb.name
@@ -57,6 +62,13 @@ def test_touching_one_notebook_reruns_only_it(tree):
 def test_a_notebook_reading_another_ones_results_reruns_after_it(tree):
     touch_later(tree / "notebooks" / "04-word2vec.ipynb")
     assert would_run(tree) == ["04-word2vec", "05-hmm"]
+
+
+def test_the_benchmark_reruns_when_the_cells_change_and_then_notebook_03(tree):
+    touch_later(tree / "rnnpaper" / "cells.py", seconds=20)
+    out = subprocess.run(["make", "-n", "notebooks"], cwd=tree, capture_output=True, text=True)
+    assert "benchmarks/bench_cells.py" in out.stdout
+    assert "run_notebook notebooks/03-lstm-gru.ipynb" in out.stdout
 
 
 def test_help_is_the_default_target(tree):
