@@ -577,12 +577,14 @@ def write_wallclock(out: paths.Outputs, parts: list[dict]) -> dict:
     fits = {r["fit"]["config_hash"]: r["fit"]["wall_s"] for r in tuning + runs}  # reuse: once
     compute = sum(fits.values()) + sum(r.get("test_s", 0.0) for r in runs)
     compute += sum(m["wall_s"] for b in load_baselines(res).values() for m in b["models"].values())
+    wall = max(p["end_unix"] for p in parts) - min(p["start_unix"] for p in parts)
     payload = {
         "parts": parts,
-        "wall_s": sum(p["wall_s"] for p in parts),
+        "wall_s": wall,
         "compute_s": compute,
-        "note": "wall_s: first start to last finish of the background run(s); "
-        "compute_s: summed per-run times (tuning runs reused by seed 0 counted once)",
+        "note": "wall_s: first start to last finish of the background process(es), which "
+        "overlapped; compute_s: summed per-run times (a tuning run reused by seed 0 counted "
+        "once)",
     }
     results.write_json(res / "wallclock.json", payload)
     return payload
@@ -804,6 +806,9 @@ def presets_frame():
     )
 
 
+SIGN_FLIP_RESAMPLES = 20000
+
+
 def significance(runs, bl, data_info) -> list[dict]:
     """Best two rows per dataset by mean test accuracy: exact McNemar and sign-flip tests."""
     out = []
@@ -813,7 +818,7 @@ def significance(runs, bl, data_info) -> list[dict]:
         ranked = sorted(correct, key=lambda p: -np.mean(correct[p]["mean"]))
         a, b = ranked[:2]
         mc = metrics.mcnemar(correct[a]["first"], correct[b]["first"])
-        sf = metrics.sign_flip_test(correct[a]["mean"], correct[b]["mean"])
+        sf = metrics.sign_flip_test(correct[a]["mean"], correct[b]["mean"], SIGN_FLIP_RESAMPLES)
         out.append(
             {
                 "dataset": ds,
@@ -869,6 +874,7 @@ def build_tables(results_dir: Path, generated: Path) -> dict:
     runs, bl = load_runs(results_dir), load_baselines(results_dir)
     info = load_data_info(results_dir)
     df, bdf = run_table(runs), baseline_table(bl)
+    df.attrs["train_config"] = runs[0]["fit"]["train_config"] if runs else {}
     acc, f1 = summarize(df), summarize(df, "macro_f1")
     bacc, bf1 = summarize(bdf), summarize(bdf, "macro_f1")
     ds = _datasets(df)
@@ -965,7 +971,8 @@ def _macro_values(df, acc, bacc, sig, info, results_dir) -> dict:
     for r in pd_concat(acc, bacc).itertuples():
         v[f"cls {_k(r.dataset)} {r.preset} acc"] = r.mean
         v[f"cls {_k(r.dataset)} {r.preset} std"] = r.std
-    for r in summarize(df, "macro_f1").itertuples():
+    bf1 = summarize(baseline_table(load_baselines(results_dir)), "macro_f1")
+    for r in pd_concat(summarize(df, "macro_f1"), bf1).itertuples():
         v[f"cls {_k(r.dataset)} {r.preset} f one"] = r.mean
     for s in sig:
         ds = _k(s["dataset"])
@@ -1025,6 +1032,13 @@ def _budget_macros(df, info, results_dir) -> dict:
         v["cls study minutes"] = w["wall_s"] / 60
         v["cls compute minutes"] = w["compute_s"] / 60
     v["cls neural runs"] = len(df)
+    tc = df.attrs.get("train_config") or {}
+    v["cls weight decay"] = f"{tc.get('weight_decay', 0.01):g}"
+    v["cls clip"] = f"{tc.get('clip_norm', 1.0):g}"
+    v["cls nbsvm beta"] = f"{baselines.NBSVM().beta:g}"
+    v["cls c grid"] = ", ".join(f"{c:g}" for c in baselines.C_GRID)
+    v["cls resamples"] = SIGN_FLIP_RESAMPLES
+    v["cls full seeds"] = PROFILES["full"].seeds_small
     base = PRESETS["bilstm"]
     v["cls embed"], v["cls hidden"] = base.embed_dim, base.hidden_size
     v["cls dropout"] = f"{base.dropout:.1f}"
