@@ -1124,7 +1124,7 @@ def length_figure(runs, bl, info):
 
     ds = [d for d in DOCUMENTS if d in info and any(r["dataset"] == d for r in runs)]
     fig, axes = plt.subplots(
-        1, max(1, len(ds)), figsize=(3.4 * max(1, len(ds)), 2.5), squeeze=False
+        1, max(1, len(ds)), figsize=(4.4 * max(1, len(ds)), 2.9), squeeze=False
     )
     for ax, d in zip(axes[0], ds, strict=False):
         f = _bucket_frame(runs, bl, info, d)
@@ -1132,7 +1132,7 @@ def length_figure(runs, bl, info):
         names = [f"{lo}-{hi}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
         names.append(f"{edges[-1]}+")
         counts = f.drop_duplicates("lo").set_index("lo")["n"]
-        names = [f"{n}\n({counts.get(lo, 0)})" for n, lo in zip(names, edges, strict=True)]
+        names = [f"{n} ({counts.get(lo, 0)})" for n, lo in zip(names, edges, strict=True)]
         for p, sub in f.groupby("preset", sort=False):
             pos = [edges.index(lo) for lo in sub["lo"]]
             color = plotting.CELL_COLORS.get(p.removeprefix("bi"), plotting.CELL_COLORS["baseline"])
@@ -1145,9 +1145,9 @@ def length_figure(runs, bl, info):
                 color=color,
                 ls="--" if p.startswith("bi") else "-",
             )
-        ax.set_xticks(range(len(names)), names, fontsize=6)
+        ax.set_xticks(range(len(names)), names, fontsize=6, rotation=35, ha="right")
+        ax.set_xlabel("tokens before truncation (number of test documents)", fontsize=8)
         ax.set_title(DATASET_LABELS[d])
-    fig.supxlabel("tokens before truncation (number of test documents)", fontsize=8)
     axes[0][0].set_ylabel("test accuracy (%)")
     axes[0][-1].legend(fontsize=6, frameon=False)
     return fig
