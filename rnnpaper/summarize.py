@@ -549,7 +549,7 @@ PUBLISHED = [
     ),
     (
         "gigaword",
-        "OpenNMT-py BiLSTM + copy attention",
+        "OpenNMT-py BiLSTM + copy",
         "klein2017opennmt",
         35.21,
         17.31,
@@ -655,7 +655,7 @@ def published_table(runs: pd.DataFrame, records: dict) -> pd.DataFrame:
         if not g.empty:
             rows.append(
                 [
-                    f"This work: {CELL_NAMES[cell]} + copy",
+                    f"Ours: {CELL_NAMES[cell]} + copy",
                     f"{ours_n:,}",
                     *[_mean_sd(g[k]) for k in ("rouge1", "rouge2", "rougeL")],
                     "--",
