@@ -30,7 +30,7 @@ paper: paper/rnnpaper.pdf ## rerun every notebook at paper scale, then build pap
 notebooks: $(EXECUTED) ## execute every notebook into build/executed/ (PROFILE=paper)
 
 pdf: | tex ## compile the PDF from the committed tables and figures only (no experiments)
-	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex
+	cd paper && latexmk -g -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex
 
 test: venv tex ## lint, unit tests, and every notebook at its cheap defaults (pytest --nbmake)
 	$(VENV)/bin/ruff check .
@@ -80,7 +80,7 @@ benchmark: | venv ## rerun the recurrent-cell throughput benchmark (about 11 min
 	$(PY) benchmarks/bench_cells.py --threads 1 --reps 9
 
 paper/rnnpaper.pdf: $(PAPER_SRC) $(EXECUTED) | tex
-	cd paper && latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex
+	cd paper && latexmk -g -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex
 
 clean: ## remove build products (executed notebooks, LaTeX intermediates); never results/
 	rm -rf build/executed build/smoke .pytest_cache .ruff_cache
