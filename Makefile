@@ -66,8 +66,11 @@ tex: ## install TeX (Debian, as root) when latexmk is missing, or say what to in
 	  echo "  sudo apt-get install $(TEX_PACKAGES)"; exit 1; \
 	fi
 
+# Extra papermill parameters of one notebook at paper scale: NB_PARAMS_<notebook stem>.
+NB_PARAMS_07-summarization := -p threads 2
+
 build/executed/%.ipynb: notebooks/%.ipynb $(PACKAGE) | venv
-	$(PY) -m rnnpaper.run_notebook $< $@ --profile $(PROFILE)
+	$(PY) -m rnnpaper.run_notebook $< $@ --profile $(PROFILE) $(NB_PARAMS_$*)
 
 # Notebooks that read another notebook's results, or a benchmark's.
 build/executed/05-hmm.ipynb: build/executed/04-word2vec.ipynb
