@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import papermill as pm
+import yaml
 
 
 def main(argv=None) -> int:
@@ -24,7 +25,7 @@ def main(argv=None) -> int:
         "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE")
     )
     args = ap.parse_args(argv)
-    params = {"profile": args.profile, **dict(args.parameter)}
+    params = {"profile": args.profile, **{k: yaml.safe_load(v) for k, v in args.parameter}}
     args.target.parent.mkdir(parents=True, exist_ok=True)
     partial = args.target.with_suffix(".partial.ipynb")
     start = time.time()

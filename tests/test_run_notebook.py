@@ -24,6 +24,15 @@ def test_success_writes_the_target_with_injected_parameters(tmp_path):
     assert target.exists()
 
 
+def test_command_line_parameters_keep_their_types(tmp_path):
+    write_notebook(
+        tmp_path / "03-typed.ipynb", "assert threads == 2 and rate == 0.5 and name == 'x'"
+    )
+    target = tmp_path / "out" / "03-typed.ipynb"
+    args = ["-p", "threads", "2", "-p", "rate", "0.5", "-p", "name", "x"]
+    assert run_notebook.main([str(tmp_path / "03-typed.ipynb"), str(target), *args]) == 0
+
+
 def test_failure_names_notebook_and_cell_and_leaves_no_target(tmp_path, capsys):
     write_notebook(tmp_path / "02-bad.ipynb", "x = 1", "raise ValueError('boom')")
     target = tmp_path / "out" / "02-bad.ipynb"
