@@ -10,8 +10,8 @@ The classifier (notebook 06, eqs. 1-4):
 Configurations are frozen dataclasses: :class:`ModelConfig` (the proposal's "model
 configuration": cell, layers, hidden units, direction, activation, dropout, pooling) with
 named presets in :data:`PRESETS`, and :class:`Sizes` (data and budget of one profile) in
-:data:`PROFILES`. :func:`run_study` trains and writes results; :mod:`rnnpaper.classify_report`
-style builders (:func:`build_outputs`) read only the results files.
+:data:`PROFILES`. :func:`run_study` trains and writes results; the report builders
+(:func:`build_outputs`) read only the results files.
 """
 
 import dataclasses
