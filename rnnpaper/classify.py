@@ -754,15 +754,14 @@ CITE_KEYS = {
 }
 
 
-def _pm(mean: float, std: float, n: int) -> str:
-    return f"{mean:.1f} ± {std:.1f}" if n > 1 else f"{mean:.1f}"
-
-
 def _grid(summary, rows, datasets):
     """Rows x datasets of 'mean ± std' strings ('--' where a run is missing)."""
     import pandas as pd
 
-    cell = {(r.dataset, r.preset): _pm(r.mean, r.std, r.count) for r in summary.itertuples()}
+    cell = {
+        (r.dataset, r.preset): latex.mean_pm_std(r.mean, r.std, r.count)
+        for r in summary.itertuples()
+    }
     return pd.DataFrame(
         [
             {
@@ -851,7 +850,7 @@ def published_frame(summary, bsum):
     import pandas as pd
 
     ours = {
-        (r.dataset, r.preset): _pm(r.mean, r.std, r.count)
+        (r.dataset, r.preset): latex.mean_pm_std(r.mean, r.std, r.count)
         for r in pd.concat([summary, bsum]).itertuples()
     }
     return pd.DataFrame(

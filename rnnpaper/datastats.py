@@ -19,7 +19,8 @@ def token_lengths(name: str, split: str) -> np.ndarray:
     """Number of tokens of each text (documents, for summarization) in one split."""
     s = data.spec(name)
     field = "text" if s.task == "classification" else "document"
-    texts = data.load(name)[split][field] if len(data.load(name)[split]) else []
+    rows = data.load(name)[split]
+    texts = rows[field] if len(rows) else []
     return np.array([len(text.tokenize(t, s.pretokenized)) for t in texts], dtype=int)
 
 

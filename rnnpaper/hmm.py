@@ -316,11 +316,10 @@ def decode_examples(feats: dict, M: int, k: int, n_iter: int, n: int = 2) -> lis
 # ---------------------------------------------------------------- tables, macros, figures
 
 
-def _pm(values, scale: float = 100.0) -> str:
+def _pm(values) -> str:
     from rnnpaper import metrics
 
-    m, sd = metrics.mean_std([v * scale for v in values])
-    return f"{m:.1f} ± {sd:.1f}" if len(values) > 1 else f"{m:.1f}"
+    return metrics.mean_pm_std(values, scale=100.0)
 
 
 def sweep_frame(sweep: dict):

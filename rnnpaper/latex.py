@@ -58,6 +58,11 @@ def table(
     return _write(path, "\n".join(lines))
 
 
+def mean_pm_std(mean: float, std: float, n: int, digits: int = 1) -> str:
+    """A table cell 'mean ± std' over ``n`` runs; the mean alone for a single run."""
+    return f"{mean:.{digits}f} ± {std:.{digits}f}" if n > 1 else f"{mean:.{digits}f}"
+
+
 def macro_name(key: str) -> str:
     """A LaTeX-safe macro name from a key: digits spelled out, other characters dropped."""
     digits = "Zero One Two Three Four Five Six Seven Eight Nine".split()

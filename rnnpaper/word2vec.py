@@ -834,9 +834,8 @@ INIT_LABEL = {
 }
 
 
-def _pm(values, scale: float = 100.0) -> str:
-    m, sd = metrics.mean_std([v * scale for v in values])
-    return f"{m:.1f} ± {sd:.1f}" if len(values) > 1 else f"{m:.1f}"
+def _pm(values) -> str:
+    return metrics.mean_pm_std(values, scale=100.0)
 
 
 def cost_frame(cost: dict):

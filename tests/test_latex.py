@@ -32,3 +32,11 @@ def test_macro_names_are_letters_only_and_distinct():
 def test_macros_file(tmp_path):
     text = latex.macros({"best acc": 0.9}, tmp_path / "m.tex", "00-x.ipynb").read_text()
     assert r"\newcommand{\BestAcc}{0.9}" in text
+
+
+def test_mean_pm_std_cells():
+    from rnnpaper import metrics
+
+    assert latex.mean_pm_std(80.04, 0.56, 3) == "80.0 ± 0.6"
+    assert latex.mean_pm_std(80.04, 0.0, 1) == "80.0"
+    assert metrics.mean_pm_std([0.8, 0.82], scale=100) == "81.0 ± 1.4"
