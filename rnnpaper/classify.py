@@ -15,7 +15,9 @@ named presets in :data:`PRESETS`, and :class:`Sizes` (data and budget of one pro
 """
 
 import dataclasses
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 from rnnpaper import baselines, data, latex, metrics, paths, profiles, results, text, train
 from rnnpaper.cells import Recurrent
@@ -140,6 +143,9 @@ PRESETS: dict[str, ModelConfig] = _presets()
 MAIN = ("rnn", "lstm", "gru", "birnn", "bilstm", "bigru")
 EQUAL_PARAMS = ("rnn-eqp", "gru-eqp", "birnn-eqp", "bigru-eqp")
 POOLING = ("bilstm-last", "bilstm-max")
+EQUAL_PARAMS_ROWS = ("rnn", "rnn-eqp", "gru", "gru-eqp", "lstm")
+EQUAL_PARAMS_ROWS += tuple(f"bi{p}" for p in EQUAL_PARAMS_ROWS)
+POOLING_ROWS = ("bilstm-last", "bilstm", "bilstm-max")
 
 
 # ---------------------------------------------------------------- profiles
@@ -162,12 +168,13 @@ class Sizes:
     length_quantum: dict = field(default_factory=lambda: {"imdb": 8, "20newsgroups": 8})
     batch_size: dict = field(default_factory=lambda: {"imdb": 128, "20newsgroups": 128})
     epochs: dict = field(
-        default_factory=lambda: {"sst2": 6, "sst5": 6, "trec": 8, "imdb": 5, "20newsgroups": 8}
+        default_factory=lambda: {"sst2": 6, "sst5": 6, "trec": 8, "imdb": 8, "20newsgroups": 12}
     )
     patience: int = 2
-    lr_grid: tuple = (3e-3, 1e-2)
+    lr_grid: tuple = (3e-3, 1e-2, 3e-2)
     tune_dataset: str = "sst2"
-    threads: int = 1
+    threads: int = 1  # torch threads per run
+    workers: int = 1  # runs trained at once, each in its own process (see run_jobs)
 
     def batch(self, dataset: str) -> int:
         return self.batch_size.get(dataset, 64)
@@ -178,10 +185,8 @@ class Sizes:
         return list(dict.fromkeys(list(self.presets) + extra))
 
 
-EXTRA = {  # dataset -> presets beyond MAIN: equal parameters, pooling ablation
-    "sst2": ("birnn-eqp", "bigru-eqp", "bilstm-last", "bilstm-max"),
-    "trec": ("birnn-eqp", "bigru-eqp"),
-    "imdb": ("bilstm-last",),
+EXTRA = {  # dataset -> presets beyond MAIN: equal parameter budget, pooling ablation
+    d: EQUAL_PARAMS + POOLING for d in DATASETS
 }
 PROFILES = {
     "smoke": Sizes(
@@ -196,15 +201,15 @@ PROFILES = {
         epochs={d: 2 for d in DATASETS},
         lr_grid=(1e-2,),
     ),
-    # what fitted the shared 2-core CPU: 3 seeds everywhere, a smaller 20NG budget
+    # the reference run: 5 seeds on the sentence sets, 3 on document subsets, two runs at once
     "paper": Sizes(
         extra_presets=EXTRA,
-        seeds_small=3,
-        train_limit={"imdb": 5000, "20newsgroups": 4000},
-        epochs={"sst2": 6, "sst5": 6, "trec": 8, "imdb": 5, "20newsgroups": 6},
+        train_limit={"imdb": 5000, "20newsgroups": 6000},
+        epochs={"sst2": 6, "sst5": 6, "trec": 8, "imdb": 8, "20newsgroups": 12},
+        workers=2,
     ),
-    # the intended design (5 seeds on the sentence sets); about twice the paper profile's cost
-    "full": Sizes(extra_presets=EXTRA, train_limit={"imdb": 5000, "20newsgroups": 5000}),
+    # every training document and 5 seeds everywhere: for a bigger machine (not run here)
+    "full": Sizes(extra_presets=EXTRA, seeds_documents=5, workers=2),
 }
 
 
@@ -435,29 +440,99 @@ def run_model(
     return payload
 
 
-def tune(prep: Prepared, sizes: Sizes, out: paths.Outputs, presets, log=print) -> dict:
-    """Learning rate of each preset: the best of ``lr_grid`` on validation, seed 0."""
-    chosen = {}
-    for preset in presets:
-        scores = {}
-        for lr in sizes.lr_grid:
-            path = _outdir(out) / "tuning" / f"{preset}-lr{lr:g}.json"
-            r = run_model(
-                prep,
-                preset,
-                PRESETS[preset],
-                train_config(sizes, prep.name, lr, 0),
-                sizes,
-                path,
-                _ckpt_dir(out.profile),
-                test=False,
-            )
-            scores[lr] = r["validation"]["accuracy"]
-        chosen[preset] = max(sizes.lr_grid, key=lambda lr: (scores[lr], -lr))
-        log(f"tune {preset}: {scores} -> lr {chosen[preset]:g}")
+BASELINES = "baselines"  # Job.preset of a dataset's non-neural baselines
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of the study: a training run (tuning when ``test`` is False) or, with
+    ``preset == BASELINES``, a dataset's baselines. Its result is written to ``path``."""
+
+    dataset: str
+    preset: str
+    lr: float
+    seed: int
+    path: Path
+    test: bool = True
+
+
+_WORKER: dict = {}  # what every job in this process shares, set by _init_worker
+
+
+def _init_worker(preps: dict, sizes: Sizes, out: paths.Outputs, ckpt: Path) -> None:
+    torch.set_num_threads(sizes.threads)
+    _WORKER.update(preps=preps, sizes=sizes, out=out, ckpt=ckpt)
+
+
+def _run_job(job: Job) -> dict:
+    prep, sizes = _WORKER["preps"][job.dataset], _WORKER["sizes"]
+    try:
+        if job.preset == BASELINES:
+            return run_baselines(prep, _WORKER["out"])
+        tcfg = train_config(sizes, job.dataset, job.lr, job.seed)
+        return run_model(
+            prep, job.preset, PRESETS[job.preset], tcfg, sizes, job.path, _WORKER["ckpt"], job.test
+        )
+    except Exception as e:
+        raise RuntimeError(f"{job.dataset} {job.preset} lr {job.lr:g} seed {job.seed}: {e}") from e
+
+
+def run_jobs(
+    jobs: list[Job],
+    preps: dict,
+    sizes: Sizes,
+    out: paths.Outputs,
+    ckpt: Path,
+    desc: str | None = None,
+):
+    """Yield ``(job, result)`` as each job finishes; with ``desc``, a progress bar (and ETA)
+    over the jobs.
+
+    With ``sizes.workers > 1`` the jobs run in a pool of that many fresh (spawned) processes,
+    ``sizes.threads`` torch threads each, taken in list order. Every run seeds itself, so its
+    result does not depend on which process ran it or when; finished runs are files, so an
+    interrupted study loses only the runs in progress. The first failure cancels the jobs not
+    yet started and is raised with the job's name.
+    """
+    bar = tqdm(total=len(jobs), desc=desc, disable=desc is None, mininterval=5.0)
+    for job, result in _run_jobs(jobs, preps, sizes, out, ckpt):
+        bar.update()
+        yield job, result
+    bar.close()
+
+
+def _run_jobs(jobs, preps, sizes, out, ckpt):
+    if sizes.workers <= 1:
+        _init_worker(preps, sizes, out, ckpt)
+        for job in jobs:
+            yield job, _run_job(job)
+        return
+    pool = ProcessPoolExecutor(
+        sizes.workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(preps, sizes, out, ckpt),
+    )
+    try:
+        futures = {pool.submit(_run_job, job): job for job in jobs}
+        for f in as_completed(futures):
+            yield futures[f], f.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def choose_learning_rates(done: dict, sizes: Sizes, out: paths.Outputs, dataset: str, log=print):
+    """Learning rate of each preset: the best of ``lr_grid`` by validation accuracy (seed 0),
+    the smaller on a tie. ``done``: tuning Job -> its result."""
+    scores = {}
+    for job, r in done.items():
+        scores.setdefault(job.preset, {})[job.lr] = r["validation"]["accuracy"]
+    chosen = {p: max(s, key=lambda lr: (s[lr], -lr)) for p, s in scores.items()}
+    for p in chosen:
+        log(f"tune {p}: {scores[p]} -> lr {chosen[p]:g}")
     results.write_json(
         _outdir(out) / "tuning" / "chosen.json",
-        {"dataset": prep.name, "lr_grid": sizes.lr_grid, "lr": chosen},
+        {"dataset": dataset, "lr_grid": sizes.lr_grid, "lr": chosen},
     )
     return chosen
 
@@ -512,8 +587,11 @@ def presets_for(dataset: str, sizes: Sizes) -> list[str]:
     return list(sizes.presets) + list(sizes.extra_presets.get(dataset, ()))
 
 
-def run_study(profile: str = "smoke", datasets=None, user=None, log=print) -> dict:
-    """Tune on ``tune_dataset``, then every preset x seed x dataset, plus the baselines.
+def run_study(
+    profile: str = "smoke", datasets=None, user=None, log=print, progress: bool = True
+) -> dict:
+    """Tune on ``tune_dataset``, then every preset x seed x dataset, plus the baselines
+    (``progress``: a bar with ETA over the runs).
 
     ``user``: ``(DatasetDict, label_names)`` from :func:`rnnpaper.userdata.load_table`; the
     study then runs on that data alone (named "user") with the profile's sizes, into
@@ -521,8 +599,8 @@ def run_study(profile: str = "smoke", datasets=None, user=None, log=print) -> di
     """
     sizes = profiles.resolve(PROFILES, profile)
     out = paths.outputs(profile if user is None else f"user-{profile}")
-    torch.set_num_threads(sizes.threads)
-    t0 = time.perf_counter()
+    ckpt = _ckpt_dir(out.profile)
+    t0, started = time.perf_counter(), time.time()
     names = ["user"] if user is not None else list(datasets or sizes.datasets)
     preps = {}
     for name in names:
@@ -530,64 +608,65 @@ def run_study(profile: str = "smoke", datasets=None, user=None, log=print) -> di
     tune_on = "user" if user is not None else sizes.tune_dataset
     if tune_on not in preps:
         preps[tune_on] = prepare(tune_on, sizes)
-    lrs = tune(preps[tune_on], sizes, out, sizes.tuned_presets(), log)
+    tuning = [
+        Job(tune_on, p, lr, 0, _outdir(out) / "tuning" / f"{p}-lr{lr:g}.json", test=False)
+        for p in sizes.tuned_presets()
+        for lr in sizes.lr_grid
+    ]
+    bar = f"{profile}: tuning" if progress else None
+    done = dict(run_jobs(tuning, {tune_on: preps[tune_on]}, sizes, out, ckpt, bar))
+    lrs = choose_learning_rates(done, sizes, out, tune_on, log)
+    jobs = [Job(n, BASELINES, 0.0, 0, _outdir(out) / "baselines" / f"{n}.json") for n in names]
     for name in names:
-        prep = preps[name]
-        write_dataset_info(prep, out)
-        run_baselines(prep, out)
+        write_dataset_info(preps[name], out)
         for seed in seeds_for(name, sizes):  # seeds outermost: a cut-short run stays usable
-            for preset in presets_for(name, sizes):
-                path = _outdir(out) / "runs" / name / f"{preset}-s{seed}.json"
-                r = run_model(
-                    prep,
-                    preset,
-                    PRESETS[preset],
-                    train_config(sizes, name, lrs[preset], seed),
-                    sizes,
-                    path,
-                    _ckpt_dir(out.profile),
-                )
-                log(
-                    f"{name} {preset} seed {seed}: test acc {r['test']['accuracy']:.4f} "
-                    f"({r['fit']['wall_s']:.0f} s, {r['fit']['tokens_per_s']:.0f} tok/s)"
-                )
+            for p in presets_for(name, sizes):
+                path = _outdir(out) / "runs" / name / f"{p}-s{seed}.json"
+                jobs.append(Job(name, p, lrs[p], seed, path))
+    bar = f"{profile}: runs" if progress else None
+    for job, r in run_jobs(jobs, {n: preps[n] for n in names}, sizes, out, ckpt, bar):
+        if job.preset != BASELINES:
+            log(
+                f"{job.dataset} {job.preset} seed {job.seed}: test acc "
+                f"{r['test']['accuracy']:.4f} ({r['fit']['wall_s']:.0f} s, "
+                f"{r['fit']['tokens_per_s']:.0f} tok/s)"
+            )
     wall = time.perf_counter() - t0
     path = _outdir(out) / "study.json"
     calls = results.read_json(path)["calls"] if path.exists() else []
-    calls.append({"wall_s": wall, "git_commit": results.git_commit(), "datasets": names})
+    ran = sum(j.path.stat().st_mtime >= started for j in tuning + jobs)  # not found finished
+    calls.append(
+        {
+            "wall_s": wall,
+            "git_commit": results.git_commit(),
+            "datasets": names,
+            "jobs": len(tuning + jobs),
+            "ran": ran,
+        }
+    )
     results.write_json(
         path,
         {
             "profile": profile,
             "sizes": dataclasses.asdict(sizes),
             "calls": calls,
-            "wall_s_total": sum(c["wall_s"] for c in calls),
+            # the time spent computing: calls that found every result finished do not count
+            "wall_s_total": sum(c["wall_s"] for c in calls if c.get("ran", 1)),
             "environment": results.environment(),
         },
     )
     return {"outputs": out, "wall_s": wall}
 
 
-def write_wallclock(out: paths.Outputs, parts: list[dict]) -> dict:
-    """Record the measured wall-clock of the study's background process(es) beside the
-    summed compute of every run (training, validation, test, baselines) read from results."""
-    res = _outdir(out)
-    runs = load_runs(res)
-    tuning = [results.read_json(p) for p in sorted((res / "tuning").glob("*-lr*.json"))]
-    fits = {r["fit"]["config_hash"]: r["fit"]["wall_s"] for r in tuning + runs}  # reuse: once
+def compute_seconds(results_dir: Path) -> float:
+    """Summed time of every run (training, validation, test) and baseline in the results;
+    a tuning run whose weights seed 0 reused is counted once."""
+    runs = load_runs(results_dir)
+    tuning = [results.read_json(p) for p in sorted((results_dir / "tuning").glob("*-lr*.json"))]
+    fits = {r["fit"]["config_hash"]: r["fit"]["wall_s"] for r in tuning + runs}
     compute = sum(fits.values()) + sum(r.get("test_s", 0.0) for r in runs)
-    compute += sum(m["wall_s"] for b in load_baselines(res).values() for m in b["models"].values())
-    wall = max(p["end_unix"] for p in parts) - min(p["start_unix"] for p in parts)
-    payload = {
-        "parts": parts,
-        "wall_s": wall,
-        "compute_s": compute,
-        "note": "wall_s: first start to last finish of the background process(es), which "
-        "overlapped; compute_s: summed per-run times (a tuning run reused by seed 0 counted "
-        "once)",
-    }
-    results.write_json(res / "wallclock.json", payload)
-    return payload
+    bl = load_baselines(results_dir).values()
+    return compute + sum(m["wall_s"] for b in bl for m in b["models"].values())
 
 
 # ---------------------------------------------------------------- reading results
@@ -886,27 +965,20 @@ def build_tables(results_dir: Path, generated: Path) -> dict:
         "presets": w(presets_frame(), "presets", digits=0),
         "published": w(published_frame(acc, bacc), "published", align="llrp{3.0cm}lp{3.4cm}"),
     }
-    eq_rows = _rows(
-        df,
-        (
-            "rnn",
-            "rnn-eqp",
-            "gru",
-            "gru-eqp",
-            "lstm",
-            "birnn",
-            "birnn-eqp",
-            "bigru",
-            "bigru-eqp",
-            "bilstm",
-        ),
-    )
+    eq_rows = _rows(df, EQUAL_PARAMS_ROWS)
     eq_ds = [d for d in ds if not df[(df.dataset == d) & df.preset.str.endswith("-eqp")].empty]
     if eq_ds:
         frame = _grid(acc, eq_rows, eq_ds)
         frame.insert(1, "Hidden", [PRESETS[p].hidden_size for p in eq_rows])
         frame.insert(2, "Rec. params", [recurrent_parameters(PRESETS[p]) for p in eq_rows])
+        lr = df.groupby("preset")["lr"].first()
+        frame.insert(3, "lr", [f"{lr[p]:g}" for p in eq_rows])
         out["eqp"] = w(frame, "equal_params", digits=0)
+    pool_rows = _rows(df, POOLING_ROWS)
+    if len(pool_rows) > 1:
+        frame = _grid(acc, pool_rows, ds)
+        frame.insert(1, "Pooling", [PRESETS[p].pooling for p in pool_rows])
+        out["pooling"] = w(frame, "pooling")
     sig = significance(runs, bl, info)
     out["significance"] = w(_significance_frame(sig), "significance")
     out["cost"] = w(_cost_frame(df, ds), "cost", digits=0)
@@ -984,8 +1056,90 @@ def _macro_values(df, acc, bacc, sig, info, results_dir) -> dict:
         best = sub.loc[sub["mean"].idxmax()]
         v[f"cls {_k(ds)} best neural"] = label(best["preset"])
         v[f"cls {_k(ds)} best neural acc"] = best["mean"]
+        worst = sub.loc[sub["mean"].idxmin()]
+        v[f"cls {_k(ds)} worst neural"] = label(worst["preset"])
+        v[f"cls {_k(ds)} worst neural acc"] = worst["mean"]
+        v[f"cls {_k(ds)} max std"] = sub["std"].max()
+    top = pd_concat(acc, bacc).sort_values("mean").groupby("dataset").tail(1)
+    v["cls linear best"] = int(top.preset.isin(list(baselines.FACTORIES)).sum())
+    v["cls datasets"] = len(top)
+    for ds, sub in df.groupby("dataset"):  # runs still improving when their epochs ran out
+        at_cap = (sub.best_epoch == sub.epochs) & (sub.epochs == sub.epochs.max())
+        v[f"cls {_k(ds)} last epoch pct"] = 100 * at_cap.mean()
     v.update(_budget_macros(df, info, results_dir))
     v.update(_length_macros(results_dir, info))
+    v.update(_comparison_macros(df, acc))
+    return v
+
+
+def equal_params_deltas(df):
+    """Per dataset and cell: accuracy at equal parameters minus at equal hidden size (points),
+    and Welch's t-test over seeds (two-sided, uncorrected)."""
+    import pandas as pd
+    from scipy import stats
+
+    rows = []
+    for (ds, preset), eqp in df[df.preset.str.endswith("-eqp")].groupby(["dataset", "preset"]):
+        base = df[(df.dataset == ds) & (df.preset == preset.removesuffix("-eqp"))]["accuracy"]
+        if len(base) < 2 or len(eqp) < 2:
+            continue
+        t = stats.ttest_ind(eqp["accuracy"], base, equal_var=False)
+        delta = 100 * (eqp["accuracy"].mean() - base.mean())
+        rows.append({"dataset": ds, "preset": preset, "delta": delta, "p": float(t.pvalue)})
+    return pd.DataFrame(rows, columns=["dataset", "preset", "delta", "p"])
+
+
+def _comparison_macros(df, acc) -> dict:
+    """Summaries across datasets: the equal-parameter deltas and the pooling ablation."""
+    v = {}
+    d = equal_params_deltas(df)
+    if len(d):
+        v["cls eqp pairs"] = len(d)
+        v["cls eqp gains"] = int((d.delta > 0).sum())
+        v["cls eqp significant"] = int((d.p < 0.05).sum())
+        v["cls eqp significant gains"] = int(((d.p < 0.05) & (d.delta > 0)).sum())
+        v["cls eqp significant losses"] = int(((d.p < 0.05) & (d.delta < 0)).sum())
+        elman, gru = d[d.preset.str.contains("rnn")], d[d.preset.str.contains("gru")]
+        v["cls eqp elman pairs"] = len(elman)
+        v["cls eqp elman losses"] = int((elman.delta < 0).sum())
+        v["cls eqp gru pairs"] = len(gru)
+        v["cls eqp gru gains"] = int((gru.delta > 0).sum())
+        lr = df.groupby("preset")["lr"].first() if "lr" in df else None
+        if lr is not None:  # pairs whose two presets were tuned to different learning rates
+            differs = [p for p in sorted(set(d.preset)) if lr[p] != lr[p.removesuffix("-eqp")]]
+            v["cls eqp lr differs"] = len(differs)
+            v["cls eqp lr differs models"] = " and ".join(
+                label(p.removesuffix("-eqp")) for p in differs
+            )
+            same = d[~d.preset.isin(differs)]
+            if len(same):
+                v["cls eqp same lr max gain"] = max(0.0, same.delta.max())
+                v["cls eqp same lr max loss"] = max(0.0, -same.delta.min())
+        for name, part in (("max gain", d[d.delta > 0]), ("max loss", d[d.delta < 0])):
+            if len(part):
+                row = part.loc[part.delta.abs().idxmax()]
+                v[f"cls eqp {name}"] = abs(row.delta)
+                v[f"cls eqp {name} model"] = label(row.preset.removesuffix("-eqp"))
+                v[f"cls eqp {name} data"] = DATASET_LABELS.get(row.dataset, row.dataset)
+    mean = acc.set_index(["dataset", "preset"])["mean"]
+    for cells, name in ((("rnn", "lstm", "gru"), "uni"), (MAIN, "main")):
+        spreads = [
+            max(mean[(ds, p)] for p in cells) - min(mean[(ds, p)] for p in cells)
+            for ds in SMALL
+            if all((ds, p) in mean for p in cells)
+        ]
+        if spreads:  # the widest gap between cells on any sentence-level set
+            v[f"cls sentence {name} spread"] = max(spreads)
+    pooled = [ds for ds in DATASETS if (ds, "bilstm-last") in mean and (ds, "bilstm") in mean]
+    if pooled:
+        v["cls pool datasets"] = len(pooled)
+        v["cls pool mean beats last"] = sum(
+            bool(mean[(ds, "bilstm")] > mean[(ds, "bilstm-last")]) for ds in pooled
+        )
+        maxed = [ds for ds in pooled if (ds, "bilstm-max") in mean]
+        v["cls pool max beats mean"] = sum(
+            bool(mean[(ds, "bilstm-max")] > mean[(ds, "bilstm")]) for ds in maxed
+        )
     return v
 
 
@@ -1017,19 +1171,17 @@ def _budget_macros(df, info, results_dir) -> dict:
         v["cls seeds documents"] = sizes["seeds_documents"]
         v["cls imdb train"] = sizes["train_limit"].get("imdb") or 0
         v["cls newsgroups train"] = sizes["train_limit"].get("20newsgroups") or 0
-        v["cls lr low"] = f"{min(sizes['lr_grid']):g}"
-        v["cls lr high"] = f"{max(sizes['lr_grid']):g}"
+        v["cls lr grid"] = ", ".join(f"{lr:g}" for lr in sizes["lr_grid"])
+        v["cls lr values"] = len(sizes["lr_grid"])
         v["cls patience"] = sizes["patience"]
         for ds, e in sizes["epochs"].items():
             v[f"cls {_k(ds)} epochs"] = e
         v["cls batch sentences"] = 64
         v["cls batch documents"] = sizes["batch_size"].get("imdb", 64)
         v["cls quantum"] = sizes["length_quantum"].get("imdb", 1)
-    wall = Path(results_dir) / "wallclock.json"
-    if wall.exists():
-        w = results.read_json(wall)
-        v["cls study minutes"] = w["wall_s"] / 60
-        v["cls compute minutes"] = w["compute_s"] / 60
+        v["cls workers"] = sizes.get("workers", 1)
+        v["cls study minutes"] = results.read_json(study)["wall_s_total"] / 60
+        v["cls compute minutes"] = compute_seconds(Path(results_dir)) / 60
     v["cls neural runs"] = len(df)
     tc = df.attrs.get("train_config") or {}
     v["cls weight decay"] = f"{tc.get('weight_decay', 0.01):g}"
@@ -1037,18 +1189,20 @@ def _budget_macros(df, info, results_dir) -> dict:
     v["cls nbsvm beta"] = f"{baselines.NBSVM().beta:g}"
     v["cls c grid"] = ", ".join(f"{c:g}" for c in baselines.C_GRID)
     v["cls resamples"] = SIGN_FLIP_RESAMPLES
-    v["cls full seeds"] = PROFILES["full"].seeds_small
     base = PRESETS["bilstm"]
     v["cls embed"], v["cls hidden"] = base.embed_dim, base.hidden_size
     v["cls dropout"] = f"{base.dropout:.1f}"
-    v["cls rnn eqp hidden"] = PRESETS["birnn-eqp"].hidden_size
-    v["cls gru eqp hidden"] = PRESETS["bigru-eqp"].hidden_size
-    v["cls bilstm params"] = recurrent_parameters(base)
+    for bi in ("", "bi"):
+        for cell in ("rnn", "gru"):
+            v[f"cls {bi}{cell} eqp hidden"] = PRESETS[f"{bi}{cell}-eqp"].hidden_size
+        v[f"cls {bi}lstm params"] = recurrent_parameters(PRESETS[f"{bi}lstm"])
     chosen = Path(results_dir) / "tuning" / "chosen.json"
     if chosen.exists():
         ch = results.read_json(chosen)
+        v["cls tuning runs"] = len(list((Path(results_dir) / "tuning").glob("*-lr*.json")))
         v["cls tuned presets"] = len(ch["lr"])
         v["cls tuned at top"] = sum(lr == max(ch["lr_grid"]) for lr in ch["lr"].values())
+        v["cls tuned at bottom"] = sum(lr == min(ch["lr_grid"]) for lr in ch["lr"].values())
     for ds, d in info.items():
         pre = d["provenance"]["preprocessing"]
         v[f"cls {_k(ds)} truncated pct"] = 100 * pre["train_truncated_fraction"]

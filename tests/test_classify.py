@@ -1,5 +1,6 @@
 """The classifier (eqs. 1-4 of notebook 06), its presets, batching, the study and its outputs."""
 
+import dataclasses
 import filecmp
 import json
 
@@ -90,11 +91,70 @@ def test_user_file_runs_through_the_study(tmp_path):
     user = userdata.load_table(path, "review", "y")
     study = classify.run_study("smoke", user=user, log=lambda m: None)
     assert study["outputs"].results == paths.BUILD / "user-smoke" / "results"
-    runs = classify.load_runs(study["outputs"].results / classify.STEM)
+    res = study["outputs"].results / classify.STEM
+    runs = classify.load_runs(res)
     assert {r["dataset"] for r in runs} == {"user"}
     assert len(runs) == len(classify.PROFILES["smoke"].presets) * 2
+    before = json.loads((res / "study.json").read_text())["wall_s_total"]
+    classify.run_study("smoke", user=user, log=lambda m: None, progress=False)  # all cached
+    again = json.loads((res / "study.json").read_text())
+    assert again["calls"][-1]["ran"] == 0 and again["calls"][-1]["jobs"] > 0
+    assert again["wall_s_total"] == before  # a call that computed nothing adds no time
     with pytest.raises(userdata.UserDataError, match="no column 'text'"):
         userdata.load_table(path, "text", "y")
+
+
+def _tiny_jobs(tmp_path, sizes, preset="rnn"):
+    prep = classify.prepare("trec", sizes)
+    jobs = [
+        classify.Job("trec", preset, 1e-2, seed, tmp_path / f"{preset}-s{seed}.json")
+        for seed in (0, 1)
+    ]
+    return jobs, {"trec": prep}
+
+
+def test_two_worker_processes_give_the_same_results_as_one(tmp_path):
+    sizes = dataclasses.replace(classify.PROFILES["smoke"], epochs={"trec": 1})
+    out = paths.outputs("smoke")
+    found = {}
+    for workers in (1, 2):
+        sz = dataclasses.replace(sizes, workers=workers)
+        jobs, preps = _tiny_jobs(tmp_path / str(workers), sz)
+        done = dict(classify.run_jobs(jobs, preps, sz, out, tmp_path / f"ckpt{workers}"))
+        assert set(done) == set(jobs) and all(j.path.exists() for j in jobs)
+        found[workers] = [done[j]["test"]["accuracy"] for j in jobs]
+        found[workers] += [done[j]["fit"]["history"][-1]["train_loss"] for j in jobs]
+    assert found[1] == found[2]
+
+
+def test_a_failing_job_is_named(tmp_path):
+    sizes = dataclasses.replace(classify.PROFILES["smoke"], epochs={"trec": 1}, workers=2)
+    jobs, preps = _tiny_jobs(tmp_path, sizes, preset="no-such-preset")
+    with pytest.raises(RuntimeError, match="trec no-such-preset lr 0.01 seed 0"):
+        list(classify.run_jobs(jobs[:1], preps, sizes, paths.outputs("smoke"), tmp_path))
+
+
+def test_equal_parameter_deltas_and_pooling_macros():
+    import pandas as pd
+
+    rows = [
+        ("sst2", "rnn", [0.80, 0.82, 0.81]),
+        ("sst2", "rnn-eqp", [0.70, 0.71, 0.72]),
+        ("sst2", "gru", [0.80, 0.81, 0.79]),
+        ("sst2", "gru-eqp", [0.81, 0.80, 0.82]),
+    ]
+    df = pd.DataFrame(
+        [{"dataset": d, "preset": p, "accuracy": a} for d, p, accs in rows for a in accs]
+    )
+    d = classify.equal_params_deltas(df).set_index("preset")
+    assert d.loc["rnn-eqp", "delta"] == pytest.approx(-10.0)
+    assert d.loc["gru-eqp", "delta"] == pytest.approx(1.0)
+    assert d.loc["rnn-eqp", "p"] < 0.01 < d.loc["gru-eqp", "p"]
+    acc = classify.summarize(df)
+    v = classify._comparison_macros(df, acc)
+    assert (v["cls eqp pairs"], v["cls eqp gains"], v["cls eqp significant losses"]) == (2, 1, 1)
+    assert v["cls eqp max loss model"] == "RNN" and v["cls eqp max loss"] == pytest.approx(10.0)
+    assert v["cls eqp elman losses"] == 1 and v["cls eqp gru gains"] == 1
 
 
 COMMITTED = paths.ROOT / "results" / classify.STEM
