@@ -128,8 +128,8 @@ def test_two_worker_processes_give_the_same_results_as_one(tmp_path):
 
 
 def test_a_failing_job_is_named(tmp_path):
-    sizes = dataclasses.replace(classify.PROFILES["smoke"], epochs={"trec": 1}, workers=2)
-    jobs, preps = _tiny_jobs(tmp_path, sizes, preset="no-such-preset")
+    sizes = dataclasses.replace(classify.PROFILES["smoke"], epochs={"trec": 1})  # 1 worker:
+    jobs, preps = _tiny_jobs(tmp_path, sizes, preset="no-such-preset")  # same wrapper, no spawn
     with pytest.raises(RuntimeError, match="trec no-such-preset lr 0.01 seed 0"):
         list(classify.run_jobs(jobs[:1], preps, sizes, paths.outputs("smoke"), tmp_path))
 
