@@ -660,15 +660,13 @@ def run_study(
     return {"outputs": out, "wall_s": wall}
 
 
-def compute_seconds(results_dir: Path) -> float:
-    """Summed time of every run (training, validation, test) and baseline in the results;
-    a tuning run whose weights seed 0 reused is counted once."""
-    runs = load_runs(results_dir)
+def compute_seconds(results_dir: Path, runs: list[dict], bl: dict) -> float:
+    """Summed time of every run (training, validation, test) and baseline (``runs``, ``bl``:
+    as loaded from ``results_dir``); a tuning run whose weights seed 0 reused counts once."""
     tuning = [results.read_json(p) for p in sorted((results_dir / "tuning").glob("*-lr*.json"))]
     fits = {r["fit"]["config_hash"]: r["fit"]["wall_s"] for r in tuning + runs}
     compute = sum(fits.values()) + sum(r.get("test_s", 0.0) for r in runs)
-    bl = load_baselines(results_dir).values()
-    return compute + sum(m["wall_s"] for b in bl for m in b["models"].values())
+    return compute + sum(m["wall_s"] for b in bl.values() for m in b["models"].values())
 
 
 # ---------------------------------------------------------------- reading results
@@ -985,7 +983,9 @@ def build_tables(results_dir: Path, generated: Path) -> dict:
     out["significance"] = w(_significance_frame(sig), "significance")
     out["cost"] = w(_cost_frame(df, ds), "cost", digits=0)
     out["macros"] = latex.macros(
-        _macro_values(df, acc, bacc, sig, info, results_dir), g / f"{STEM}_macros.tex", PRODUCER
+        _macro_values(runs, bl, info, df, (acc, f1, bacc, bf1), sig, results_dir),
+        g / f"{STEM}_macros.tex",
+        PRODUCER,
     )
     return out
 
@@ -1038,14 +1038,15 @@ def _k(ds: str) -> str:
     return MACRO_KEYS.get(ds, ds)
 
 
-def _macro_values(df, acc, bacc, sig, info, results_dir) -> dict:
-    """Every number the paper's prose quotes, keyed for latex.macro_name."""
+def _macro_values(runs, bl, info, df, summaries, sig, results_dir) -> dict:
+    """Every number the paper's prose quotes, keyed for latex.macro_name. ``summaries``:
+    accuracy and macro-F1 summaries of the neural runs and of the baselines."""
+    acc, f1, bacc, bf1 = summaries
     v = {}
     for r in pd_concat(acc, bacc).itertuples():
         v[f"cls {_k(r.dataset)} {r.preset} acc"] = r.mean
         v[f"cls {_k(r.dataset)} {r.preset} std"] = r.std
-    bf1 = summarize(baseline_table(load_baselines(results_dir)), "macro_f1")
-    for r in pd_concat(summarize(df, "macro_f1"), bf1).itertuples():
+    for r in pd_concat(f1, bf1).itertuples():
         v[f"cls {_k(r.dataset)} {r.preset} f one"] = r.mean
     for s in sig:
         ds = _k(s["dataset"])
@@ -1065,8 +1066,8 @@ def _macro_values(df, acc, bacc, sig, info, results_dir) -> dict:
     top = pd_concat(acc, bacc).sort_values("mean").groupby("dataset").tail(1)
     v["cls linear best"] = int(top.preset.isin(list(baselines.FACTORIES)).sum())
     v["cls datasets"] = len(top)
-    v.update(_budget_macros(df, info, results_dir))
-    v.update(_length_macros(results_dir, info))
+    v.update(_budget_macros(df, info, results_dir, runs, bl))
+    v.update(_length_macros(runs, bl, info))
     v.update(_comparison_macros(df, acc))
     return v
 
@@ -1139,10 +1140,9 @@ def _comparison_macros(df, acc) -> dict:
     return v
 
 
-def _length_macros(results_dir, info) -> dict:
+def _length_macros(runs, bl, info) -> dict:
     """Accuracy in the shortest and the longest length bucket, per cell, on the documents."""
     v = {}
-    runs, bl = load_runs(results_dir), load_baselines(results_dir)
     for ds in DOCUMENTS:
         if ds not in info or not any(r["dataset"] == ds for r in runs):
             continue
@@ -1156,7 +1156,7 @@ def _length_macros(results_dir, info) -> dict:
     return v
 
 
-def _budget_macros(df, info, results_dir) -> dict:
+def _budget_macros(df, info, results_dir, runs, bl) -> dict:
     v = {}
     study = Path(results_dir) / "study.json"
     if study.exists():
@@ -1177,7 +1177,7 @@ def _budget_macros(df, info, results_dir) -> dict:
         v["cls quantum"] = sizes["length_quantum"].get("imdb", 1)
         v["cls workers"] = sizes.get("workers", 1)
         v["cls study minutes"] = results.read_json(study)["wall_s_total"] / 60
-        v["cls compute minutes"] = compute_seconds(Path(results_dir)) / 60
+        v["cls compute minutes"] = compute_seconds(Path(results_dir), runs, bl) / 60
     v["cls neural runs"] = len(df)
     tc = df.attrs.get("train_config") or {}
     v["cls weight decay"] = f"{tc.get('weight_decay', 0.01):g}"
