@@ -16,7 +16,8 @@ EXECUTED  := $(patsubst notebooks/%.ipynb,build/executed/%.ipynb,$(NOTEBOOKS))
 PACKAGE   := $(wildcard rnnpaper/*.py)
 PAPER_SRC := paper/rnnpaper.tex $(wildcard paper/*.bib paper/sections/*.tex)
 
-.PHONY: help paper pdf notebooks test lint format lab venv tex clean benchmark
+.PHONY: help paper pdf notebooks test lint format lab venv tex clean benchmark \
+        book smoke-notebooks chromium clean-book
 
 help: ## list the targets
 	@echo "rnnpaper: make <target>"
@@ -45,8 +46,10 @@ format: venv ## apply ruff's fixes and formatting; strip notebook outputs
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 	$(VENV)/bin/nbstripout $(NOTEBOOKS)
 
-lab: venv ## open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+# Jupyter refuses to start as root without --allow-root; containers usually run as root.
+LAB_ROOT = $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: venv ## open JupyterLab on the notebooks (extra options: LAB_ARGS="--no-browser --ip=0.0.0.0")
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
 venv: $(VENV)/.installed ## create .venv from requirements.lock (first use only)
 
@@ -88,3 +91,36 @@ paper/rnnpaper.pdf: $(PAPER_SRC) $(EXECUTED) | tex
 clean: ## remove build products (executed notebooks, LaTeX intermediates); never results/
 	rm -rf build/executed build/smoke .pytest_cache .ruff_cache
 	cd paper && latexmk -c -quiet rnnpaper.tex 2>/dev/null || true
+
+# The book: README, the PDF and every executed notebook as a static site (book/build.py).
+BOOK_FILES     := book/build.py book/conf.py $(wildcard book/static/*)
+SMOKE_EXECUTED := $(patsubst notebooks/%.ipynb,build/smoke-executed/%.ipynb,$(NOTEBOOKS))
+
+book: build/book/index.html ## render the executed notebooks, README and the PDF into build/book/ (offline)
+
+build/book/index.html: $(EXECUTED) paper/rnnpaper.pdf README.md $(BOOK_FILES) | venv
+	$(PY) book/build.py --out build/book --pdf paper/rnnpaper.pdf $(EXECUTED)
+
+smoke-notebooks: $(SMOKE_EXECUTED) ## execute every notebook at the smoke profile into build/smoke-executed/ (the book test's input)
+
+build/smoke-executed/%.ipynb: notebooks/%.ipynb $(PACKAGE) | venv
+	$(PY) -m rnnpaper.run_notebook $< $@ --profile smoke
+
+build/smoke-executed/05-hmm.ipynb: build/smoke-executed/04-word2vec.ipynb
+
+chromium: ## install Chromium (Debian, as root) for the book's browser test, or say what to install
+	@command -v chromium >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "chromium not found: tests/test_book.py will be skipped. On Debian/Ubuntu:"; \
+	  echo "  sudo apt-get install chromium"; \
+	fi
+
+test: chromium
+
+clean: clean-book
+
+clean-book: ## remove the books, the smoke-profile executed notebooks and the screenshots
+	rm -rf build/book build/book-src build/book-smoke build/book-smoke-src \
+	  build/smoke-executed build/book-screenshots
