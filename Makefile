@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)
 
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 EXECUTED  := $(patsubst notebooks/%.ipynb,build/executed/%.ipynb,$(NOTEBOOKS))
-PACKAGE   := $(wildcard rnnpaper/*.py)
+PACKAGE   := $(shell find rnnpaper -name "*.py")
 PAPER_SRC := paper/rnnpaper.tex $(wildcard paper/*.bib paper/sections/*.tex)
 
 .PHONY: help paper pdf notebooks test lint format lab venv tex clean benchmark \
@@ -79,7 +79,7 @@ build/executed/%.ipynb: notebooks/%.ipynb $(PACKAGE) | venv
 build/executed/05-hmm.ipynb: build/executed/04-word2vec.ipynb
 build/executed/03-lstm-gru.ipynb: results/03-lstm-gru/benchmark.json
 
-results/03-lstm-gru/benchmark.json: benchmarks/bench_cells.py rnnpaper/cells.py rnnpaper/bptt.py | venv
+results/03-lstm-gru/benchmark.json: benchmarks/bench_cells.py rnnpaper/models/cells.py rnnpaper/models/bptt.py | venv
 	$(PY) benchmarks/bench_cells.py --threads 1 --reps 9
 
 benchmark: | venv ## rerun the recurrent-cell throughput benchmark (about 11 min)

@@ -17,7 +17,8 @@ import time
 
 import torch
 
-from rnnpaper import cells, paths, results
+from rnnpaper import paths, results
+from rnnpaper.models import recurrent
 
 IMPLS = {  # name -> (cell kind, impl, how)
     "LSTM fused (torch.nn)": ("lstm", "fused", "fused"),
@@ -36,11 +37,11 @@ REFERENCE = "LSTM fused (torch.nn)"
 def build(kind, impl, how, E, H):
     """One single-layer Recurrent; 'compiled' wraps the cell's step in torch.compile."""
     torch.manual_seed(0)
-    model = cells.Recurrent(kind, E, H, impl=impl)
+    model = recurrent.Recurrent(kind, E, H, impl=impl)
     if impl == "scratch":
-        model.hand_backward = how == "hand"
+        cell = model.cells[0]
+        cell.hand_backward = how == "hand"  # the LSTM's hand-derived BPTT, else autograd
         if how == "compiled":
-            cell = model.cells[0]
             cell.recur = torch.compile(cell.recur, dynamic=False)
     return model
 
@@ -141,7 +142,7 @@ def main(argv=None):
         "impls": IMPLS,
         "lengths": runs,
         "environment": results.environment(),
-        "git_commit": results.git_commit(),
+        **results.provenance(),
     }
     results.write_json(args.out, payload)
     print("wrote", args.out)

@@ -27,8 +27,10 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from rnnpaper import baselines, data, latex, metrics, paths, profiles, results, text, train
-from rnnpaper.cells import Recurrent
+from rnnpaper import data, metrics, paths, profiles, results, text, train
+from rnnpaper.models import baselines
+from rnnpaper.models.recurrent import Recurrent
+from rnnpaper.report import latex, published
 
 STEM = "06-classification"
 PRODUCER = f"{STEM}.ipynb"
@@ -52,7 +54,7 @@ class ModelConfig:
     dropout: float = 0.3  # on embeddings, between layers and before the output layer
     pooling: str = "mean"  # last | mean | max
     nonlinearity: str = "tanh"  # Elman RNN only: tanh | relu
-    impl: str = "auto"  # rnnpaper.cells.Recurrent: fused torch.nn where possible
+    impl: str = "auto"  # rnnpaper.recurrent.Recurrent: fused torch.nn where possible
 
     def __post_init__(self):
         if self.pooling not in ("last", "mean", "max"):
@@ -641,7 +643,7 @@ def run_study(
     calls.append(
         {
             "wall_s": wall,
-            "git_commit": results.git_commit(),
+            **results.provenance(),
             "datasets": names,
             "jobs": len(tuning + jobs),
             "ran": ran,
@@ -775,55 +777,6 @@ def summarize(df, metric: str = "accuracy"):
 
 # ---------------------------------------------------------------- tables
 
-# Published numbers for comparable architectures. Flags follow the shared reference list
-# (reference/published-results.md): "S" seen in a secondary copy naming the original table.
-PUBLISHED = [
-    {
-        "dataset": "sst2",
-        "model": "2-layer LSTM",
-        "ours": "lstm",
-        "value": 86.3,
-        "source": "Tai et al. (2015), as listed by Papers with Code",
-        "flag": "S",
-        "differs": "GloVe 300d vectors; trained on all treebank phrases",
-    },
-    {
-        "dataset": "sst2",
-        "model": "CNN-rand",
-        "ours": "lstm",
-        "value": 82.7,
-        "source": "Kim (2014), Table 2",
-        "flag": "S",
-        "differs": "a CNN, random init; trained on phrases",
-    },
-    {
-        "dataset": "trec",
-        "model": "CNN-rand",
-        "ours": "bilstm",
-        "value": 91.2,
-        "source": "Kim (2014), Table 2",
-        "flag": "S",
-        "differs": "a CNN, random init, 300d",
-    },
-    {
-        "dataset": "imdb",
-        "model": "LSTM (random init)",
-        "ours": "lstm",
-        "value": 86.5,
-        "source": "Dai and Le (2015), via Dieng et al. (2017), Table 4",
-        "flag": "S",
-        "differs": "all 25k reviews, full length, tuned",
-    },
-    {
-        "dataset": "imdb",
-        "model": "NBSVM-bi",
-        "ours": "nbsvm",
-        "value": 91.22,
-        "source": "Wang and Manning (2012), via Dieng et al. (2017), Table 4",
-        "flag": "S",
-        "differs": "all 25k reviews, full length",
-    },
-]
 CITE_KEYS = {
     "Tai et al. (2015)": "tai2015",
     "Kim (2014)": "kim2014",
@@ -942,7 +895,7 @@ def published_frame(summary, bsum):
                 "Ours": label(p["ours"]) + ": " + ours.get((p["dataset"], p["ours"]), "--"),
                 "What differs": p["differs"],
             }
-            for p in PUBLISHED
+            for p in published.CLASSIFICATION
         ]
     )
 
@@ -1223,7 +1176,7 @@ def learning_curves(runs: list[dict]):
     """Validation accuracy per epoch (mean over seeds), one panel per dataset."""
     import matplotlib.pyplot as plt
 
-    from rnnpaper import plotting
+    from rnnpaper.report import plotting
 
     ds = [d for d in list(DATASETS) + ["user"] if any(r["dataset"] == d for r in runs)]
     fig, axes = plt.subplots(1, len(ds), figsize=(2.4 * len(ds), 2.3), squeeze=False)
@@ -1269,7 +1222,7 @@ def length_figure(runs, bl, info):
     """Test accuracy by untruncated document length, IMDB and 20 Newsgroups."""
     import matplotlib.pyplot as plt
 
-    from rnnpaper import plotting
+    from rnnpaper.report import plotting
 
     ds = [d for d in DOCUMENTS if d in info and any(r["dataset"] == d for r in runs)]
     fig, axes = plt.subplots(
@@ -1343,7 +1296,7 @@ def build_figures(results_dir: Path, figures: Path) -> dict:
     """The study's three figures, from the results files only."""
     import matplotlib.pyplot as plt
 
-    from rnnpaper import plotting
+    from rnnpaper.report import plotting
 
     plotting.use_style()
     runs, bl = load_runs(results_dir), load_baselines(results_dir)

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnnpaper import data, latex, results, text
+from rnnpaper import data, results, text
+from rnnpaper.report import latex
 
 PERCENTILES = (50, 90, 99)
 LENGTH_BINS = np.unique(np.logspace(0, 6, 61).astype(int))  # 1 .. 10^6 tokens
@@ -50,7 +51,7 @@ def compute(names, path: Path) -> Path:
         "length_bins": LENGTH_BINS.tolist(),
         "validation_fraction": data.VALIDATION_FRACTION,
         "validation_seed": data.VALIDATION_SEED,
-        "git_commit": results.git_commit(),
+        **results.provenance(),
         "environment": results.environment(),
     }
     return results.write_json(path, payload)
@@ -103,7 +104,7 @@ def plot_lengths(results_path: Path, path: Path):
     """Step histograms of token lengths per dataset, log-scaled x axis."""
     import matplotlib.pyplot as plt
 
-    from rnnpaper import plotting
+    from rnnpaper.report import plotting
 
     stats = results.read_json(results_path)
     bins = np.array(stats["length_bins"])

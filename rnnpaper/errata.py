@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnnpaper import bptt, cells, gradients, hmm, latex, results
+from rnnpaper import gradients, hmm, results
+from rnnpaper.models import bptt, cells, recurrent
+from rnnpaper.report import latex
 
 PRODUCER = "01-bptt.ipynb"
 
@@ -79,7 +81,7 @@ def _sum_is_loss_at_2() -> bool:
 
 def _elman_matches_torch() -> bool:
     torch.manual_seed(0)
-    ref, cell = torch.nn.RNNCell(3, 4).double(), cells.make_cell("rnn", 3, 4).double()
+    ref, cell = torch.nn.RNNCell(3, 4).double(), cells.ElmanCell(3, 4).double()
     cell.load_torch_weights(ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
     x, h = torch.randn(2, 3, dtype=torch.double), torch.randn(2, 4, dtype=torch.double)
     return torch.allclose(cell(x, h), ref(x, h))
@@ -147,7 +149,7 @@ def _exploding_needs_large_loss() -> bool:
 def lstm_state_gradient(scale: float, T: int, hidden: int = 32, seed: int = 0) -> float:
     """||d(h_T + C_T)/d(h_0, C_0)|| of an LSTM with recurrent weights of std scale/sqrt(H)."""
     torch.manual_seed(seed)
-    cell = cells.make_cell("lstm", 1, hidden).double()
+    cell = cells.LSTMCell(1, hidden).double()
     with torch.no_grad():
         for g in cell.gates:
             getattr(cell, f"W_h{g}").normal_(0, scale / hidden**0.5)
@@ -168,7 +170,7 @@ def _lstm_prevents_exploding() -> bool:
 
 def _lstm_matches_torch(tie_b_i_to_b_c: bool = False) -> bool:
     torch.manual_seed(0)
-    ref, cell = torch.nn.LSTMCell(3, 4).double(), cells.make_cell("lstm", 3, 4).double()
+    ref, cell = torch.nn.LSTMCell(3, 4).double(), cells.LSTMCell(3, 4).double()
     cell.load_torch_weights(ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
     if tie_b_i_to_b_c:  # eq. 29 as printed: the input gate uses b_c
         with torch.no_grad():
@@ -179,9 +181,9 @@ def _lstm_matches_torch(tie_b_i_to_b_c: bool = False) -> bool:
 
 def _gru_proposal_is_torch() -> bool:
     torch.manual_seed(0)
-    ref = cells.Recurrent("gru", 3, 4, impl="fused").double()
-    prop = cells.Recurrent("gru_proposal", 3, 4).double()
-    cells.copy_weights(ref, prop)
+    ref = recurrent.Recurrent("gru", 3, 4, impl="fused").double()
+    prop = recurrent.Recurrent("gru_proposal", 3, 4).double()
+    recurrent.copy_weights(ref, prop)
     x = torch.randn(2, 5, 3, dtype=torch.double)
     return torch.allclose(prop(x)[0], ref(x)[0])
 
@@ -419,7 +421,7 @@ ITEMS = (
         "4 (n + m + 1) m parameters",
         "holds with one bias per gate; torch.nn has two: 4 (n + m + 2) m",
         T_C,
-        lambda: cells.param_count("lstm", 7, 5) == 4 * (7 + 5 + 1) * 5,
+        lambda: recurrent.param_count("lstm", 7, 5) == 4 * (7 + 5 + 1) * 5,
     ),
     Item(
         "GRU",
@@ -452,7 +454,7 @@ ITEMS = (
         "GRUs use fewer parameters than LSTMs",
         "3 (n + m + 1) m < 4 (n + m + 1) m",
         T_C,
-        lambda: cells.param_count("gru_proposal", 7, 5) < cells.param_count("lstm", 7, 5),
+        lambda: recurrent.param_count("gru_proposal", 7, 5) < recurrent.param_count("lstm", 7, 5),
     ),
     # HMM and word2vec (eqs. 38-41)
     Item(
@@ -531,7 +533,7 @@ def verdicts() -> list[dict]:
 
 def write_results(path) -> dict:
     """Compute the verdicts and store them as results/01-bptt/errata.json."""
-    payload = {"rows": verdicts(), "git_commit": results.git_commit()}
+    payload = {"rows": verdicts(), **results.provenance()}
     results.write_json(path, payload)
     return payload
 

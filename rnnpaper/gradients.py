@@ -9,7 +9,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnpaper import cells, latex, paths, results, train
+from rnnpaper import paths, results, train
+from rnnpaper.models import cells, recurrent
+from rnnpaper.report import latex
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ class AddingModel(nn.Module):
 
     def __init__(self, kind: str, hidden: int, impl: str = "auto", nonlinearity="tanh"):
         super().__init__()
-        self.rnn = cells.Recurrent(kind, 2, hidden, impl=impl, nonlinearity=nonlinearity)
+        self.rnn = recurrent.Recurrent(kind, 2, hidden, impl=impl, nonlinearity=nonlinearity)
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, X):
@@ -182,9 +184,7 @@ def adding_study(sizes: Sizes, results_dir: Path, run_root: Path, log=print) -> 
                 if not path.exists():
                     r = run_adding(kind, T, seed, sizes, Path(run_root) / path.stem)
                     r.pop("model")
-                    results.write_json(
-                        path, r | {"sizes": sizes, "git_commit": results.git_commit()}
-                    )
+                    results.write_json(path, r | {"sizes": sizes, **results.provenance()})
                     log(f"adding {kind} T={T} seed={seed}: mse {r['test_mse']:.4f}")
                 rows.append(results.read_json(path))
     return rows
@@ -205,8 +205,8 @@ def load_adding_model(kind: str, T: int, seed: int, sizes: Sizes, run_root: Path
 
 def state_gradient_norms(model: AddingModel, X, y) -> torch.Tensor:
     """||dL/dh_t|| (batch mean) for t = 1..T, L the MSE at the last step: (T,)."""
-    scratch = cells.Recurrent(model.rnn.kind, 2, model.rnn.hidden_size, impl="scratch")
-    cells.copy_weights(model.rnn, scratch)
+    scratch = recurrent.Recurrent(model.rnn.kind, 2, model.rnn.hidden_size, impl="scratch")
+    recurrent.copy_weights(model.rnn, scratch)
     cell = scratch.cells[0]
     state, hs = cell.init_state(X.shape[0]), []
     for x_t in X.unbind(1):  # (B, 2)
@@ -226,7 +226,7 @@ def spectral_radius_sweep(radii, T: int, hidden: int = 64, seed: int = 0) -> dic
     v = torch.randn(16, hidden, generator=g, dtype=torch.float64)  # (B, H)
     out = {}
     for rho in radii:
-        cell = cells.make_cell("rnn", 1, hidden).double()
+        cell = cells.ElmanCell(1, hidden).double()
         with torch.no_grad():
             cell.W_hh.copy_(rho * Q)
             cell.b_h.zero_()

@@ -271,7 +271,7 @@ def _sweep(study, tr, va, te, feats, log) -> dict:
         "coverage": feats["coverage"],
         "train_size": len(tr["labels"]),
         "environment": results.environment(),
-        "git_commit": results.git_commit(),
+        **results.provenance(),
     }
 
 
@@ -317,9 +317,9 @@ def decode_examples(feats: dict, M: int, k: int, n_iter: int, n: int = 2) -> lis
 
 
 def _pm(values) -> str:
-    from rnnpaper import metrics
+    from rnnpaper.report import latex
 
-    return metrics.mean_pm_std(values, scale=100.0)
+    return latex.pm(values, scale=100.0)
 
 
 def sweep_frame(sweep: dict):
@@ -424,7 +424,7 @@ def decode_figure(decode: dict):
     """Posterior state probabilities (forward-backward) with the Viterbi path on top."""
     import matplotlib.pyplot as plt
 
-    from rnnpaper import plotting
+    from rnnpaper.report import plotting
 
     plotting.use_style()
     ex = decode["examples"]
@@ -454,7 +454,8 @@ def build_outputs(results_dir, generated, figures=None) -> dict:
     """Tables, macros (and the figure, if ``figures``) from committed results files only."""
     from pathlib import Path
 
-    from rnnpaper import latex, plotting, results
+    from rnnpaper import results
+    from rnnpaper.report import latex, plotting
 
     rd = Path(results_dir) / STEM
     sweep, decode = results.read_json(rd / "sweep.json"), results.read_json(rd / "decode.json")

@@ -8,7 +8,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rnnpaper import cells, classify, latex, paths, results, train
+from rnnpaper import classify, paths, results, train
+from rnnpaper.models import recurrent, registry
+from rnnpaper.report import latex
 
 STEM = "03-lstm-gru"
 PRODUCER = f"{STEM}.ipynb"
@@ -76,13 +78,13 @@ def train_sst2_lstm(sizes: Sizes, profile: str, log=print):
 def gate_activations(model, prep, n: int, seed: int = 0) -> list:
     """i, f, o (mean over units) per token of n test sentences, via the scratch LSTM cell."""
     enc = model.encoder
-    scratch = cells.Recurrent(
+    scratch = recurrent.Recurrent(
         "lstm",
         enc.cells[0].input_size if enc.impl == "scratch" else enc.rnn.input_size,
         enc.hidden_size,
         impl="scratch",
     )
-    cells.copy_weights(enc, scratch)
+    recurrent.copy_weights(enc, scratch)
     cell, model = scratch.cells[0], model.eval()
     test = prep.splits["test"]
     g = torch.Generator().manual_seed(seed)
@@ -119,8 +121,8 @@ def check_gates_match_fused(model, prep) -> float:
     enc = model.encoder.eval()
     ids = torch.tensor([prep.splits["test"].ids[0]])
     x = model.embedding(ids)  # (1, T, E)
-    scratch = cells.Recurrent("lstm", x.shape[-1], enc.hidden_size, impl="scratch")
-    cells.copy_weights(enc, scratch)
+    scratch = recurrent.Recurrent("lstm", x.shape[-1], enc.hidden_size, impl="scratch")
+    recurrent.copy_weights(enc, scratch)
     with torch.no_grad():
         return (scratch(x)[0] - enc(x)[0]).abs().max().item()
 
@@ -137,12 +139,12 @@ def parameter_table(n: int, m: int) -> pd.DataFrame:
         "gru_proposal": ("3(n+m+1)m", "--"),
     }
     rows = []
-    for kind in cells.CELLS:
-        counted = sum(p.numel() for p in cells.make_cell(kind, n, m).parameters())
-        assert counted == cells.param_count(kind, n, m)
+    for kind in registry.CELLS:
+        counted = sum(p.numel() for p in registry.spec(kind).cell(n, m).parameters())
+        assert counted == recurrent.param_count(kind, n, m)
         torch_n = (
-            sum(p.numel() for p in cells.FUSED[kind](n, m).parameters())
-            if kind in cells.FUSED
+            sum(p.numel() for p in registry.spec(kind).fused(n, m).parameters())
+            if registry.spec(kind).fused is not None
             else None
         )
         rows.append(

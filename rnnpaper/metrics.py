@@ -91,14 +91,6 @@ def mean_std(values) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
 
 
-def mean_pm_std(values, scale: float = 1.0, digits: int = 1) -> str:
-    """'mean ± std' of ``values`` times ``scale`` (e.g. 100 for percent), as tables print it."""
-    from rnnpaper import latex
-
-    m, sd = mean_std([v * scale for v in values])
-    return latex.mean_pm_std(m, sd, len(values), digits)
-
-
 def length_buckets(lengths, correct, edges) -> list[dict]:
     """Accuracy per length bucket ``[edges[i], edges[i+1])``; the last bucket is open."""
     lengths, correct = np.asarray(lengths), np.asarray(correct, float)

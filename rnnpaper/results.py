@@ -24,15 +24,34 @@ PACKAGES = (
 )
 
 
-def git_commit() -> str:
-    """The current commit (with '+dirty' when the tree has changes), or 'unknown'."""
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=paths.ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def dirty_files() -> list[str]:
+    """Tracked files that differ from the commit (untracked files do not count)."""
     try:
-        run = lambda *a: subprocess.run(
-            ["git", *a], cwd=paths.ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        return run("rev-parse", "HEAD") + ("+dirty" if run("status", "--porcelain") else "")
+        lines = _git("status", "--porcelain", "--untracked-files=no").splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return sorted(line[3:] for line in lines if line.strip())
+
+
+def git_commit() -> str:
+    """The current commit, with '+dirty' when tracked files differ from it; or 'unknown'."""
+    try:
+        head = _git("rev-parse", "HEAD")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return head + ("+dirty" if dirty_files() else "")
+
+
+def provenance() -> dict:
+    """What ties a result to code: the commit, and the modified tracked files if any."""
+    commit, dirty = git_commit(), dirty_files()
+    return {"git_commit": commit, **({"dirty_files": dirty} if dirty else {})}
 
 
 def environment() -> dict:

@@ -26,14 +26,15 @@ import sacrebleu
 import torch
 from rouge_score import rouge_scorer
 
-from rnnpaper import data, latex, paths, profiles, results, seeding, train
-from rnnpaper.seq2seq import (
+from rnnpaper import data, paths, profiles, results, seeding, train
+from rnnpaper.models.seq2seq import (
     Seq2Seq,
     Seq2SeqConfig,
     decode_ids,
     extend_source,
     extend_target,
 )
+from rnnpaper.report import latex, published
 from rnnpaper.text import EOS, Vocab, bucket_batches, pad_batch, tokenize
 
 STEM = "07-summarization"
@@ -421,7 +422,7 @@ def dataset_record(prep: dict, profile: Profile) -> dict:
             for ex in test
         ],
         "environment": results.environment(),
-        "git_commit": results.git_commit(),
+        **results.provenance(),
     }
 
 
@@ -508,56 +509,6 @@ if __name__ == "__main__":
 CELL_NAMES = {"rnn": "Elman RNN", "lstm": "LSTM", "gru": "GRU"}
 METRIC_COLS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "bleu": "BLEU"}
 
-# Published Gigaword test-set numbers (1,951 pairs, full-length ROUGE F1), all marked [V] in
-# /work/shared/reference/published-results.md section 2a. Training sets: ~3.8M pairs.
-PUBLISHED = [
-    (
-        "gigaword",
-        "ABS, Rush et al. (2015)",
-        "rush2015",
-        29.55,
-        11.32,
-        26.42,
-        "NLP-progress summarization.md (F1 recomputed by Chopra et al. 2016)",
-    ),
-    (
-        "gigaword",
-        "ABS+, Rush et al. (2015)",
-        "rush2015",
-        29.76,
-        11.88,
-        26.96,
-        "NLP-progress summarization.md",
-    ),
-    (
-        "gigaword",
-        "RAS-Elman, Chopra et al. (2016)",
-        "chopra2016",
-        33.78,
-        15.97,
-        31.15,
-        "NLP-progress summarization.md",
-    ),
-    (
-        "gigaword",
-        "SEASS (BiGRU), Zhou et al. (2017)",
-        "zhou2017seass",
-        36.15,
-        17.54,
-        33.63,
-        "NLP-progress summarization.md",
-    ),
-    (
-        "gigaword",
-        "OpenNMT-py BiLSTM + copy",
-        "klein2017opennmt",
-        35.21,
-        17.31,
-        32.77,
-        "OpenNMT-py docs/source/Summarization.md",
-    ),
-]
-PUBLISHED_TRAIN = {"gigaword": "3.8M"}
 
 
 def unk_rate(outputs: list[str]) -> float:
@@ -645,8 +596,8 @@ def published_table(runs: pd.DataFrame, records: dict) -> pd.DataFrame:
     """Published Gigaword numbers beside ours; none is comparable (3.8M vs our pairs)."""
     ours_n = records["gigaword"]["n"]["train"]
     rows = [
-        [name, PUBLISHED_TRAIN[ds], f"{r1:.2f}", f"{r2:.2f}", f"{rl:.2f}", "no"]
-        for ds, name, _key, r1, r2, rl, _src in PUBLISHED
+        [name, published.SUMMARIZATION_TRAIN[ds], f"{r1:.2f}", f"{r2:.2f}", f"{rl:.2f}", "no"]
+        for ds, name, _key, r1, r2, rl, _src in published.SUMMARIZATION
         if ds == "gigaword"
     ]
     sub = runs[runs.dataset == "gigaword"]
@@ -757,9 +708,9 @@ def macro_values(runs: pd.DataFrame, records: dict) -> dict:
     giga = runs[runs.dataset == "gigaword"] if not runs.empty else runs
     if not giga.empty:
         ours = giga.groupby("cell")["rougeL"].mean().max()
-        published = [row[5] for row in PUBLISHED if row[0] == "gigaword"]
-        v["SumPublishedGapMin"] = round(min(published) - ours, 1)
-        v["SumPublishedGapMax"] = round(max(published) - ours, 1)
+        rouge_l = [row[5] for row in published.SUMMARIZATION if row[0] == "gigaword"]
+        v["SumPublishedGapMin"] = round(min(rouge_l) - ours, 1)
+        v["SumPublishedGapMax"] = round(max(rouge_l) - ours, 1)
     if "gigaword" in records:
         v["SumGigawordTrainPercent"] = round(100 * records["gigaword"]["n"]["train"] / 3803957, 2)
     if records:
@@ -887,7 +838,7 @@ def plot_length(results_dir: Path, records: dict):
     """ROUGE-L against source length, one panel per dataset."""
     import matplotlib.pyplot as plt
 
-    from rnnpaper import plotting
+    from rnnpaper.report import plotting
 
     fig, axes = plt.subplots(1, len(records), figsize=(3.4 * len(records), 2.8), squeeze=False)
     colors = {**{CELL_NAMES[c]: plotting.CELL_COLORS[c] for c in CELLS_ORDER}}
@@ -942,7 +893,7 @@ def plot_curves(results_dir: Path, records: dict):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from rnnpaper import plotting
+    from rnnpaper.report import plotting
 
     fig, axes = plt.subplots(1, len(records), figsize=(3.4 * len(records), 2.5), squeeze=False)
     for ax, ds in zip(axes[0], records, strict=True):
@@ -974,7 +925,7 @@ def write_figures(results_dir: Path, figures: Path) -> list[Path]:
     """Every figure of the section, from the results files alone."""
     import matplotlib.pyplot as plt
 
-    from rnnpaper import plotting
+    from rnnpaper.report import plotting
 
     plotting.use_style()
     records = load_records(results_dir)

@@ -343,7 +343,7 @@ def _finish(run: _Run, stopped: bool, monitor, mode, run_dir, meta) -> FitResult
         "train_s": run.train_s,
         "train_tokens": run.tokens,
         "tokens_per_s": tps,
-        "git_commit": results.git_commit(),
+        **results.provenance(),
         "environment": results.environment(),
     }
     if run_dir is not None:

@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnpaper import data, latex, metrics, paths, plotting, profiles, results, text
+from rnnpaper import data, metrics, paths, profiles, results, text
 from rnnpaper import train as trainloop
+from rnnpaper.report import latex, plotting
 
 VARIANTS = (("cbow", "hs"), ("cbow", "neg"), ("skipgram", "hs"), ("skipgram", "neg"))
 
@@ -671,7 +672,7 @@ def run_quality(profile: str, log=print) -> dict:
         },
         "config": study.w2v,
         "environment": results.environment(),
-        "git_commit": results.git_commit(),
+        **results.provenance(),
     }
 
 
@@ -692,7 +693,7 @@ def run_cost(profile: str) -> dict:
         "fits": fit_cost(rows),
         "config": study.w2v,
         "environment": results.environment(),
-        "git_commit": results.git_commit(),
+        **results.provenance(),
     }
 
 
@@ -813,7 +814,7 @@ def run_inits(profile: str, log=print) -> dict:
         "study": study,
         "data": {d: data.describe(d) for d in study.clf_datasets},
         "environment": results.environment(),
-        "git_commit": results.git_commit(),
+        **results.provenance(),
     }
 
 
@@ -835,7 +836,7 @@ INIT_LABEL = {
 
 
 def _pm(values) -> str:
-    return metrics.mean_pm_std(values, scale=100.0)
+    return latex.pm(values, scale=100.0)
 
 
 def cost_frame(cost: dict):

@@ -5,7 +5,7 @@ import pytest
 from scipy import sparse
 from sklearn.svm import LinearSVC
 
-from rnnpaper import baselines
+from rnnpaper.models import baselines
 
 
 def _toy(n=60, seed=0):

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from rnnpaper import bptt
+from rnnpaper.models import bptt
 
 E, H, C, B, T = 3, 4, 5, 2, 6
 

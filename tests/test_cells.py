@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from rnnpaper import bptt, cells
+from rnnpaper.models import bptt, cells, recurrent, registry
 
 E, H, B, T = 5, 4, 3, 7
 LENGTHS = torch.tensor([7, 3, 5])
@@ -11,9 +11,9 @@ LENGTHS = torch.tensor([7, 3, 5])
 
 def _pair(kind, **kw):
     torch.manual_seed(0)
-    fused = cells.Recurrent(kind, E, H, impl="fused", **kw).double()
-    scratch = cells.Recurrent(kind, E, H, impl="scratch", **kw).double()
-    cells.copy_weights(fused, scratch)
+    fused = recurrent.Recurrent(kind, E, H, impl="fused", **kw).double()
+    scratch = recurrent.Recurrent(kind, E, H, impl="scratch", **kw).double()
+    recurrent.copy_weights(fused, scratch)
     return fused, scratch
 
 
@@ -37,7 +37,7 @@ def _grads(module, x, mask):
     module.zero_grad()
     y, final = module(x, mask)
     _loss(y, final).backward()
-    return y, final, x.grad.clone(), cells.torch_grads(module)
+    return y, final, x.grad.clone(), recurrent.torch_grads(module)
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,8 @@ def test_lstm_hand_bptt_equals_autograd():
     _, scratch = _pair("lstm", num_layers=2, bidirectional=True)
     x, mask = _inputs()
     ref = _grads(scratch, x, mask)
-    scratch.hand_backward = False
+    for cell in scratch.cells:
+        cell.hand_backward = False
     auto = _grads(scratch, x, mask)
     for a, b in zip(
         [ref[0], *ref[1], ref[2]], [auto[0], *auto[1], auto[2]], strict=True
@@ -114,29 +115,31 @@ def test_padded_steps_never_change_the_state(impl):
 
 def test_proposal_gru_differs_from_torch_nn_only_by_the_reset_placement():
     fused, _ = _pair("gru")
-    prop = cells.Recurrent("gru_proposal", E, H).double()
+    prop = recurrent.Recurrent("gru_proposal", E, H).double()
     assert prop.impl == "scratch"
-    cells.copy_weights(fused, prop)
+    recurrent.copy_weights(fused, prop)
     x, _ = _inputs()
     assert (prop(x)[0] - fused(x)[0]).abs().max() > 1e-2  # eq. 36 is not torch.nn's GRU
     with torch.no_grad():  # without W_hn h and b_hn, r has nothing to act on: they agree
         fused.rnn.weight_hh_l0[2 * H :] = 0
         fused.rnn.bias_hh_l0[2 * H :] = 0
-    cells.copy_weights(fused, prop)
+    recurrent.copy_weights(fused, prop)
     torch.testing.assert_close(prop(x)[0], fused(x)[0])  # eq. 37's z is torch's 1 - z
 
 
-@pytest.mark.parametrize("kind", cells.CELLS)
+@pytest.mark.parametrize("kind", registry.CELLS)
 def test_cell_api_and_parameter_counts(kind):
     n, m = 6, 5
-    cell = cells.make_cell(kind, n, m)
-    assert sum(p.numel() for p in cell.parameters()) == cells.param_count(kind, n, m)
-    if kind in cells.FUSED:
-        ref = cells.FUSED[kind](n, m)
-        assert sum(p.numel() for p in ref.parameters()) == cells.param_count(kind, n, m, "torch")
+    cell = registry.spec(kind).cell(n, m)
+    assert sum(p.numel() for p in cell.parameters()) == recurrent.param_count(kind, n, m)
+    if registry.spec(kind).fused is not None:
+        ref = registry.spec(kind).fused(n, m)
+        assert sum(p.numel() for p in ref.parameters()) == recurrent.param_count(
+            kind, n, m, "torch"
+        )
     if kind == "lstm":
-        assert cells.param_count(kind, n, m) == 4 * (n + m + 1) * m  # the proposal's count
-        assert cells.param_count(kind, n, m, "torch") == 4 * (n + m + 2) * m
+        assert recurrent.param_count(kind, n, m) == 4 * (n + m + 1) * m  # the proposal's count
+        assert recurrent.param_count(kind, n, m, "torch") == 4 * (n + m + 2) * m
         assert {"W_xi", "W_hi", "b_i", "W_xf", "W_xc", "b_c", "W_ho", "b_o"} <= set(
             dict(cell.named_parameters())
         )
@@ -153,7 +156,7 @@ def test_cell_step_matches_torch_cells():
         ("lstm", torch.nn.LSTMCell(E, H)),
         ("gru", torch.nn.GRUCell(E, H)),
     ]:
-        cell = cells.make_cell(kind, E, H)
+        cell = registry.spec(kind).cell(E, H)
         cell.load_torch_weights(ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
         out = cell(x, (h, c) if kind == "lstm" else h)
         want = ref(x, (h, c)) if kind == "lstm" else ref(x, h)
@@ -164,16 +167,16 @@ def test_cell_step_matches_torch_cells():
 
 
 def test_auto_impl_and_output_size():
-    assert cells.Recurrent("lstm", E, H).impl == "fused"
-    assert cells.Recurrent("gru_proposal", E, H).impl == "scratch"
-    assert cells.Recurrent("gru", E, H, bidirectional=True).output_size == 2 * H
+    assert recurrent.Recurrent("lstm", E, H).impl == "fused"
+    assert recurrent.Recurrent("gru_proposal", E, H).impl == "scratch"
+    assert recurrent.Recurrent("gru", E, H, bidirectional=True).output_size == 2 * H
     with pytest.raises(ValueError):
-        cells.Recurrent("gru_proposal", E, H, impl="fused")
+        recurrent.Recurrent("gru_proposal", E, H, impl="fused")
 
 
 def test_lstm_gate_values_step_equals_forward():
     torch.manual_seed(4)
-    cell = cells.make_cell("lstm", E, H)
+    cell = cells.LSTMCell(E, H)
     x, state = torch.randn(2, E), (torch.randn(2, H), torch.randn(2, H))
     g = cell.gate_values(x, state)
     for a, b in zip(g["state"], cell(x, state), strict=True):

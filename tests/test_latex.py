@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from rnnpaper import latex
+from rnnpaper.report import latex
 
 
 def test_escape_and_fmt():
@@ -35,8 +35,6 @@ def test_macros_file(tmp_path):
 
 
 def test_mean_pm_std_cells():
-    from rnnpaper import metrics
-
     assert latex.mean_pm_std(80.04, 0.56, 3) == "80.0 ± 0.6"
     assert latex.mean_pm_std(80.04, 0.0, 1) == "80.0"
-    assert metrics.mean_pm_std([0.8, 0.82], scale=100) == "81.0 ± 1.4"
+    assert latex.pm([0.8, 0.82], scale=100) == "81.0 ± 1.4"

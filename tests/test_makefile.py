@@ -65,7 +65,7 @@ def test_a_notebook_reading_another_ones_results_reruns_after_it(tree):
 
 
 def test_the_benchmark_reruns_when_the_cells_change_and_then_notebook_03(tree):
-    touch_later(tree / "rnnpaper" / "cells.py", seconds=20)
+    touch_later(tree / "rnnpaper" / "models" / "cells.py", seconds=20)
     out = subprocess.run(["make", "-n", "notebooks"], cwd=tree, capture_output=True, text=True)
     assert "benchmarks/bench_cells.py" in out.stdout
     assert "run_notebook notebooks/03-lstm-gru.ipynb" in out.stdout

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from rnnpaper.seq2seq import (
+from rnnpaper.models.seq2seq import (
     CELLS,
     Seq2Seq,
     Seq2SeqConfig,

@@ -2,7 +2,7 @@
 
 The LSTM scan is a ``torch.autograd.Function`` whose backward is the hand-derived BPTT of
 eqs. (28)-(33); it is both an executable derivation (tests check it against autograd) and
-the fast path of ``cells.Recurrent``: the weight gradient is one matmul over all steps.
+the fast path of ``recurrent.Recurrent``: the weight gradient is one matmul over all steps.
 """
 
 import torch

@@ -1,10 +1,17 @@
-"""Elman RNN, LSTM and GRU cells written from their equations, and a batch-first layer stack.
+"""Elman RNN, LSTM and GRU cells written from their equations: one time step each.
 
 Equation numbers are the seed proposal's (eqs. 1-2 Elman, 28-33 LSTM, 34-37 GRU). The
 proposal writes each gate as ``W_g [h_{t-1}, x_t]``; here that matrix is split into its
 two blocks ``W_g = [W_hg, W_xg]`` so that the input part of every step can be computed in
 one matmul before the time loop. Weight matrices have torch.nn's layout (out, in), so
 ``F.linear(x, W_xh)`` is ``W_xh x``.
+
+A cell is registered (with its torch.nn twin, label and colour) in
+:mod:`rnnpaper.models.registry`; :class:`rnnpaper.models.recurrent.Recurrent` stacks
+registered cells into layers. What a new cell must provide: ``gates`` and ``biases`` (or its
+own parameters), ``recur`` (one step from the input projection), and, when its state is not
+one (B, H) tensor, ``init_state`` and ``output``; ``scan`` (a whole layer over time) may be
+overridden by a faster form.
 """
 
 import math
@@ -12,12 +19,8 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnpaper import bptt
-
-CELLS = ("rnn", "lstm", "gru", "gru_proposal")
-FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+from rnnpaper.models import bptt
 
 
 class _Cell(nn.Module):
@@ -25,6 +28,8 @@ class _Cell(nn.Module):
 
     gates: tuple = ()  # gate suffixes, in torch.nn's row order
     biases: tuple = ()  # bias names added to the input projection, one per gate
+    extra_biases: tuple = ()  # further (H,) biases a cell's equations keep apart
+    state_parts: int = 1  # tensors in the state: h, or (h, C) for the LSTM
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
@@ -33,14 +38,11 @@ class _Cell(nn.Module):
         for g in self.gates:
             setattr(self, f"W_x{g}", nn.Parameter(torch.empty(H, E)))  # (H, E)
             setattr(self, f"W_h{g}", nn.Parameter(torch.empty(H, H)))  # (H, H)
-        for b in self.biases + self.extra_biases():
+        for b in self.biases + self.extra_biases:
             setattr(self, b, nn.Parameter(torch.empty(H)))  # (H,)
         bound = 1.0 / math.sqrt(H)  # torch.nn's initialisation
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
-
-    def extra_biases(self) -> tuple:
-        return ()
 
     def W_x(self) -> torch.Tensor:
         return torch.cat([getattr(self, f"W_x{g}") for g in self.gates])  # (G*H, E)
@@ -58,6 +60,10 @@ class _Cell(nn.Module):
     def forward(self, x_t: torch.Tensor, state):
         """One time step: x_t (B, E), state -> new state."""
         return self.recur(self.input_projection(x_t), state, self.W_h())
+
+    def scan(self, xs: torch.Tensor, state, mask=None):
+        """The layer over time: xs (T, B, E), mask (T, B, 1) -> outputs (T, B, H), state."""
+        return scan(self, self.input_projection(xs), state, mask)  # xp (T, B, G*H)
 
     def init_state(self, batch_size: int, device=None, dtype=None):
         dtype = dtype or self.W_hh_any().dtype
@@ -110,6 +116,14 @@ class LSTMCell(_Cell):
     """LSTM, eqs. (28)-(33), with b_i in the input gate (eq. 29 misprints it as b_c)."""
 
     gates, biases = ("i", "f", "c", "o"), ("b_i", "b_f", "b_c", "b_o")
+    state_parts = 2  # (h, C)
+    hand_backward = True  # scan with the hand-derived BPTT of bptt.LSTMScan (else autograd)
+
+    def scan(self, xs, state, mask=None):
+        """The layer over time; its backward is the hand-derived BPTT of eqs. (28)-(33)."""
+        if not self.hand_backward:
+            return super().scan(xs, state, mask)
+        return bptt.lstm_scan(xs, self.W_x(), self.b(), self.W_h(), *state, mask)
 
     def recur(self, xp_t, state, W_h):
         """xp_t (B, 4H), state (h, C) -> (h_t, C_t)."""
@@ -143,10 +157,7 @@ class GRUCell(_Cell):
     n = tanh(W_xn x + b_xn + r * (W_hn h + b_hn)), h_t = (1 - z) * n + z * h_{t-1}.
     """
 
-    gates, biases = ("r", "z", "n"), ("b_r", "b_z", "b_xn")
-
-    def extra_biases(self):
-        return ("b_hn",)
+    gates, biases, extra_biases = ("r", "z", "n"), ("b_r", "b_z", "b_xn"), ("b_hn",)
 
     def recur(self, xp_t, h, W_h):
         """xp_t (B, 3H), h (B, H) -> h_t (B, H)."""
@@ -208,16 +219,6 @@ class GRUProposalCell(_Cell):
         super().load_torch_weights(w_ih * f, w_hh * f, b_ih * flip, b_hh * flip)
 
 
-def make_cell(kind: str, input_size: int, hidden_size: int, nonlinearity: str = "tanh"):
-    """One time step of ``kind`` (one of CELLS) from its equations."""
-    if kind == "rnn":
-        return ElmanCell(input_size, hidden_size, nonlinearity)
-    classes = {"lstm": LSTMCell, "gru": GRUCell, "gru_proposal": GRUProposalCell}
-    if kind not in classes:
-        raise ValueError(f"unknown cell {kind!r}; choose one of {CELLS}")
-    return classes[kind](input_size, hidden_size)
-
-
 def scan(cell: _Cell, xp: torch.Tensor, state, mask=None):
     """Run ``cell`` over time with autograd: xp (T, B, G*H) -> outputs (T, B, H), state.
 
@@ -240,157 +241,3 @@ def _keep(new, old, m):
     if isinstance(new, tuple):
         return tuple(_keep(a, b, m) for a, b in zip(new, old, strict=True))
     return torch.lerp(old, new, m)  # (B, H)
-
-
-class Recurrent(nn.Module):
-    """A batch-first stack of recurrent layers, from scratch or through torch.nn (fused).
-
-    ``impl="auto"`` takes torch.nn where its equations coincide with ours (rnn, lstm, gru),
-    the from-scratch cells otherwise (gru_proposal). Masks must be right-padded for fused.
-    """
-
-    def __init__(
-        self,
-        kind,
-        input_size,
-        hidden_size,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        impl="auto",
-        nonlinearity="tanh",
-    ):
-        super().__init__()
-        if impl == "auto":
-            impl = "fused" if kind in FUSED else "scratch"
-        if impl not in ("fused", "scratch") or (impl == "fused" and kind not in FUSED):
-            raise ValueError(f"impl {impl!r} is not available for cell {kind!r}")
-        self.kind, self.impl, self.hidden_size = kind, impl, hidden_size
-        self.num_layers, self.D, self.dropout = num_layers, 2 if bidirectional else 1, dropout
-        self.output_size = self.D * hidden_size
-        self.hand_backward = True  # LSTM: the hand-derived BPTT of bptt.LSTMScan
-        if impl == "fused":
-            kw = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
-            self.rnn = FUSED[kind](
-                input_size,
-                hidden_size,
-                num_layers,
-                batch_first=True,
-                dropout=dropout,
-                bidirectional=bidirectional,
-                **kw,
-            )
-        else:
-            sizes = [input_size] + [self.output_size] * (num_layers - 1)
-            self.cells = nn.ModuleList(
-                make_cell(kind, sizes[k // self.D], hidden_size, nonlinearity)
-                for k in range(num_layers * self.D)
-            )
-
-    def forward(self, x, mask=None, state=None):
-        """x (B, T, E), mask (B, T) bool -> y (B, T, D*H), final h_n (L*D, B, H) [, c_n]."""
-        if self.impl == "fused":
-            return self._fused(x, mask, state)
-        xs = x.transpose(0, 1).contiguous()  # (T, B, E)
-        m = None if mask is None else mask.t().unsqueeze(-1).to(x.dtype)  # (T, B, 1)
-        finals = []
-        for layer in range(self.num_layers):
-            outs = []
-            for d in range(self.D):
-                k = layer * self.D + d
-                y, s = self._direction(self.cells[k], xs, m, self._initial(state, k, x), d)
-                outs.append(y)  # (T, B, H)
-                finals.append(s)
-            xs = outs[0] if self.D == 1 else torch.cat(outs, dim=-1)  # (T, B, D*H)
-            if layer < self.num_layers - 1 and self.dropout > 0:
-                xs = F.dropout(xs, self.dropout, self.training)
-        return xs.transpose(0, 1), _stack(finals)  # (B, T, D*H)
-
-    def _direction(self, cell, xs, m, s0, d):
-        """One layer in one direction; d = 1 runs right to left."""
-        if d == 1:
-            xs, m = xs.flip(0), None if m is None else m.flip(0)
-        if isinstance(cell, LSTMCell) and self.hand_backward:
-            y, s = bptt.lstm_scan(xs, cell.W_x(), cell.b(), cell.W_h(), *s0, m)
-        else:
-            y, s = scan(cell, cell.input_projection(xs), s0, m)  # xp (T, B, G*H)
-        return (y.flip(0) if d == 1 else y), s  # (T, B, H)
-
-    def _initial(self, state, k, x):
-        if state is None:
-            return self.cells[k].init_state(x.shape[0], x.device, x.dtype)
-        return tuple(s[k] for s in state) if isinstance(state, tuple) else state[k]
-
-    def _fused(self, x, mask, state):
-        if mask is None:
-            return self.rnn(x, state)
-        lengths = mask.sum(1).cpu()  # (B,) on CPU, as pack_padded_sequence needs
-        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        y, final = self.rnn(packed, state)
-        y, _ = pad_packed_sequence(y, batch_first=True, total_length=x.shape[1])
-        return y, final  # (B, T, D*H)
-
-
-def _stack(finals):
-    if isinstance(finals[0], tuple):
-        return tuple(torch.stack(s) for s in zip(*finals, strict=True))  # (L*D, B, H) each
-    return torch.stack(finals)  # (L*D, B, H)
-
-
-def _rnn_module(m):
-    return m.rnn if isinstance(m, Recurrent) and m.impl == "fused" else m
-
-
-TORCH_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-
-
-def torch_weights(module, grads: bool = False) -> dict:
-    """Weights (or their gradients) in torch.nn's names and layout for any impl."""
-    m = _rnn_module(module)
-    if isinstance(m, nn.RNNBase):
-        return {k: (v.grad if grads else v).detach().clone() for k, v in m.named_parameters()}
-    out = {}
-    for k, cell in enumerate(m.cells):
-        sfx = f"_l{k // m.D}" + ("_reverse" if k % m.D else "")
-        values = cell.torch_grads() if grads else cell.torch_weights()
-        out.update({name + sfx: w.clone() for name, w in zip(TORCH_NAMES, values, strict=True)})
-    return out
-
-
-def torch_grads(module) -> dict:
-    """Parameter gradients in torch.nn's names, for the parity tests."""
-    return torch_weights(module, grads=True)
-
-
-@torch.no_grad()
-def load_torch_weights(module, weights: dict):
-    """Load a dict from ``torch_weights`` into a fused or from-scratch module."""
-    m = _rnn_module(module)
-    if isinstance(m, nn.RNNBase):
-        for k, v in m.named_parameters():
-            v.copy_(weights[k])
-        return module
-    for k, cell in enumerate(m.cells):
-        sfx = f"_l{k // m.D}" + ("_reverse" if k % m.D else "")
-        cell.load_torch_weights(*(weights[n + sfx] for n in TORCH_NAMES))
-    return module
-
-
-def copy_weights(src, dst):
-    """Copy the weights of ``src`` into ``dst`` (Recurrent of either impl, or torch.nn)."""
-    return load_torch_weights(dst, torch_weights(src))
-
-
-GATES = {"rnn": 1, "lstm": 4, "gru": 3, "gru_proposal": 3}
-
-
-def param_count(kind: str, n: int, m: int, form: str = "equations") -> int:
-    """Closed form for one layer, input size n, hidden size m.
-
-    ``"equations"``: one bias per gate, G(n+m+1)m (the proposal's 4(n+m+1)m for the LSTM);
-    the torch.nn-form GRU keeps b_hn apart (+m). ``"torch"``: two bias vectors, G(n+m+2)m.
-    """
-    G = GATES[kind]
-    if form == "torch":
-        return G * (n + m + 2) * m
-    return G * (n + m + 1) * m + (m if kind == "gru" else 0)
