@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from rnnpaper import hmm
+from rnnpaper import hmm as study
+from rnnpaper.models import hmm
 
 
 def _random_model(M=3, T=5, seed=0):
@@ -96,10 +97,10 @@ def test_classifier_separates_two_generating_processes():
 def test_committed_tables_are_what_the_committed_results_produce(tmp_path):
     from rnnpaper import paths
 
-    rd = paths.ROOT / "results" / hmm.STEM
+    rd = paths.ROOT / "results" / study.STEM
     if not all((rd / f).exists() for f in ("sweep.json", "decode.json")):
         pytest.skip("paper-scale results of notebook 05 not committed yet")
-    written = hmm.build_outputs(paths.ROOT / "results", tmp_path)
+    written = study.build_outputs(paths.ROOT / "results", tmp_path)
     for path in written.values():
         committed = paths.PAPER / "generated" / path.name
         assert committed.read_text() == path.read_text(), committed
