@@ -1,5 +1,6 @@
 """The encoder-decoder: encoder against torch's packed bidirectional RNN, attention and the
-copy distribution against their equations, beam search against brute-force enumeration."""
+copy distribution against their equations, beam search against brute-force enumeration, and
+every registered cell through the whole model (forward, backward, padding invariance)."""
 
 import itertools
 import math
@@ -8,8 +9,9 @@ import pytest
 import torch
 from torch import nn
 
+from rnnpaper.models import registry
+from rnnpaper.models.recurrent import torch_weights
 from rnnpaper.models.seq2seq import (
-    CELLS,
     Seq2Seq,
     Seq2SeqConfig,
     decode_ids,
@@ -44,17 +46,19 @@ def test_reverse_padded_reverses_within_length():
     assert y[1, :, 0].tolist() == [5, 4, 6, 7]
 
 
-@pytest.mark.parametrize("kind", CELLS)
+TWINNED = [k for k, spec in registry.CELLS.items() if spec.fused is not None]
+
+
+@pytest.mark.parametrize("kind", TWINNED)
 def test_encoder_equals_packed_bidirectional_torch(kind):
     model = _model(kind)
     enc = model.encoder
-    ref = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](
-        5, 8, batch_first=True, bidirectional=True
-    ).double()
+    ref = registry.spec(kind).fused(5, 8, batch_first=True, bidirectional=True).double()
+    fwd, bwd = torch_weights(enc.fwd), torch_weights(enc.bwd)
     with torch.no_grad():
         for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
-            getattr(ref, name).copy_(getattr(enc.fwd, name))
-            getattr(ref, name + "_reverse").copy_(getattr(enc.bwd, name))
+            getattr(ref, name).copy_(fwd[name])
+            getattr(ref, name + "_reverse").copy_(bwd[name])
     src, mask = _batch()
     emb = torch.randn(*src.shape, 5, dtype=torch.float64)
     h, final = enc(emb, mask)
@@ -63,7 +67,7 @@ def test_encoder_equals_packed_bidirectional_torch(kind):
     out, fin = ref(packed)
     out, _ = nn.utils.rnn.pad_packed_sequence(out, True, total_length=src.shape[1])
     torch.testing.assert_close(h, out)  # both zero on padding
-    h_n = fin[0] if kind == "lstm" else fin
+    h_n = fin[0] if registry.spec(kind).state_parts == 2 else fin
     torch.testing.assert_close(final, torch.cat([h_n[0], h_n[1]], -1))
 
 
@@ -222,3 +226,51 @@ def test_without_copy_a_copied_target_word_is_scored_as_unk():
     extended = model(src, mask, torch.tensor([[12, 3], [5, 3], [6, 3]]), tmask, n_oov=1)
     as_unk = model(src, mask, torch.tensor([[1, 3], [5, 3], [6, 3]]), tmask, n_oov=1)
     torch.testing.assert_close(extended, as_unk)
+
+
+@pytest.mark.parametrize("kind", list(registry.CELLS))
+def test_every_registered_cell_runs_forward_and_backward(kind):
+    model = _model(kind)
+    src, mask = _batch()
+    tgt = torch.tensor([[5, 6, 3], [7, 3, 0], [3, 0, 0]])
+    tmask = (torch.arange(3) < torch.tensor([[3], [2], [1]])).double()
+    loss = model(src, mask, tgt, tmask)
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    loss.backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    recurrent = [p for n, p in model.named_parameters() if n.startswith(("encoder", "cell"))]
+    assert all(p.grad.abs().sum() > 0 for p in recurrent)  # gradient reaches every cell weight
+    out, attn = model.greedy(src, mask, max_len=4)
+    assert out.shape[0] == 3 and attn.shape[2] == src.shape[1]
+    assert model.beam_search(src, mask, beam=2, max_len=4).shape[0] == 3
+
+
+@pytest.mark.parametrize("kind", list(registry.CELLS))
+def test_every_registered_cell_is_invariant_to_longer_sources_in_the_batch(kind):
+    model = _model(kind)
+    model.eval()
+    alone = torch.tensor([[5, 6, 7]])  # one source of 3 words, no padding
+    long = torch.tensor([[8, 9, 10, 11, 4, 5, 6]])
+    src = torch.cat([torch.cat([alone, torch.zeros(1, 4, dtype=torch.long)], 1), long])  # (2,7)
+    mask = src != 0
+    h1, f1 = model.encoder(model.embed(alone), alone != 0)
+    h2, f2 = model.encoder(model.embed(src), mask)
+    torch.testing.assert_close(h2[0, :3], h1[0])
+    torch.testing.assert_close(f2[0], f1[0])
+    assert torch.all(h2[0, 3:] == 0)
+    tgt = torch.tensor([[6, 5, 3], [4, 9, 3]])
+    own = model(alone, alone != 0, tgt[:1], torch.ones(1, 3, dtype=torch.float64))
+    tmask = torch.tensor([[1.0, 1, 1], [0, 0, 0]], dtype=torch.float64)  # score example 0 only
+    torch.testing.assert_close(model(src, mask, tgt, tmask), own)
+
+
+def test_a_checkpoint_from_before_the_registry_loads():
+    """Encoder directions were bare torch.nn layers: fwd.weight_ih_l0, not fwd.rnn.weight_ih_l0."""
+    model = _model("lstm")
+    old = {k.replace(".rnn.", "."): v for k, v in model.state_dict().items()}
+    assert "encoder.fwd.weight_ih_l0" in old
+    fresh = _model("lstm", seed=1)
+    fresh.load_state_dict(old)
+    for (k, a), b in zip(model.state_dict().items(), fresh.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, msg=k)

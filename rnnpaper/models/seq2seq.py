@@ -12,7 +12,8 @@ decoder state s_t (H), additive attention (Bahdanau et al. 2015)
 Following See et al. (2017) the decoder attends with its new state s_t = cell(x_t, s_{t-1}),
 x_t being the embedding of the previous output word. Source words outside the vocabulary get
 temporary ids V, V+1, ... per example (the extended vocabulary), so (7.5) can copy them.
-Decoding: greedy, and beam search ranking hypotheses by log P / |y|^alpha.
+Decoding: greedy, and beam search ranking hypotheses by log P / |y|^alpha. Encoder and
+decoder recur with any cell of :mod:`rnnpaper.models.registry`.
 """
 
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rnnpaper.models import registry
+from rnnpaper.models.recurrent import Recurrent
 from rnnpaper.text import BOS, EOS, PAD, UNK
 
-CELLS = ("rnn", "lstm", "gru")
 _EPS = 1e-12
 
 
@@ -31,7 +33,7 @@ _EPS = 1e-12
 class Seq2SeqConfig:
     """Sizes of one encoder-decoder; saved with every run."""
 
-    kind: str = "lstm"  # rnn | lstm | gru, for encoder and decoder alike
+    kind: str = "lstm"  # a registered cell (rnnpaper.models.registry), encoder and decoder
     vocab_size: int = 1000
     embed_dim: int = 64
     hidden_size: int = 128  # per encoder direction, and the decoder state
@@ -84,16 +86,6 @@ def decode_ids(ids: list[int], itos: list[str], oovs: list[str]) -> list[str]:
 # ---------------------------------------------------------------- modules
 
 
-def _rnn_class(kind: str):
-    if kind not in CELLS:
-        raise ValueError(f"unknown cell {kind!r}; choose one of {CELLS}")
-    return {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
-
-
-def _cell_class(kind: str):
-    return {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[kind]
-
-
 def reverse_padded(x, lengths):
     """Reverse each sequence of x (B,T,...) within its length; padding stays at the end."""
     T = x.shape[1]
@@ -103,18 +95,20 @@ def reverse_padded(x, lengths):
 
 
 class Encoder(nn.Module):
-    """Bidirectional one-layer recurrent encoder: h_j = [h_j^fwd; h_j^bwd].
+    """Bidirectional one-layer recurrent encoder of any registered cell: h_j = [h_j^fwd; h_j^bwd].
 
-    The backward direction reads each source reversed within its own length, so no state
-    ever passes through padding. (Packed sequences would do the same, but the CPU backward
-    of a packed fused RNN fills zeros once per step: quadratic in length.)
+    Each direction is a one-direction :class:`Recurrent` (the cell's torch.nn twin when the
+    registry has one). The backward direction reads each source reversed within its own
+    length, so no state ever passes through padding. (Packed sequences would do the same, but
+    the CPU backward of a packed fused RNN fills zeros once per step: quadratic in length.)
     """
 
     def __init__(self, kind: str, embed_dim: int, hidden_size: int):
         super().__init__()
         self.kind = kind
-        self.fwd = _rnn_class(kind)(embed_dim, hidden_size, batch_first=True)
-        self.bwd = _rnn_class(kind)(embed_dim, hidden_size, batch_first=True)
+        self.fwd = Recurrent(kind, embed_dim, hidden_size)
+        self.bwd = Recurrent(kind, embed_dim, hidden_size)
+        self._register_load_state_dict_pre_hook(_rename_legacy)
 
     def forward(self, emb, mask):
         """emb (B,S,E), mask (B,S) -> states h (B,S,2H) (zero on padding), final (B,2H)."""
@@ -126,6 +120,14 @@ class Encoder(nn.Module):
         final = torch.cat([h_f.gather(1, last).squeeze(1), h_b[:, 0]], -1)  # (B,2H)
         h = torch.cat([h_f, h_b], -1) * mask.unsqueeze(-1)  # (B,S,2H)
         return h, final
+
+
+def _rename_legacy(state_dict, prefix, *_):
+    """Checkpoints from before the registry held each direction as a bare torch.nn layer."""
+    for key in [k for k in state_dict if k.startswith((prefix + "fwd.", prefix + "bwd."))]:
+        head, name = key[: len(prefix) + 4], key[len(prefix) + 4 :]
+        if "." not in name:  # fwd.weight_ih_l0 -> fwd.rnn.weight_ih_l0
+            state_dict[head + "rnn." + name] = state_dict.pop(key)
 
 
 class AdditiveAttention(nn.Module):
@@ -152,11 +154,13 @@ class Seq2Seq(nn.Module):
         super().__init__()
         self.cfg = cfg
         E, H = cfg.embed_dim, cfg.hidden_size
+        spec = registry.spec(cfg.kind)
+        self.paired = spec.state_parts == 2  # the state is (s_t, C_t), as the LSTM's
         self.embedding = nn.Embedding(cfg.vocab_size, E, padding_idx=cfg.pad_id)
         self.encoder = Encoder(cfg.kind, E, H)
         self.bridge_h = nn.Linear(2 * H, H)  # s_0 = tanh(W [h_S^fwd; h_1^bwd])
-        self.bridge_c = nn.Linear(2 * H, H) if cfg.kind == "lstm" else None  # LSTM: c_0
-        self.cell = _cell_class(cfg.kind)(E, H)
+        self.bridge_c = nn.Linear(2 * H, H) if self.paired else None  # C_0 of a paired state
+        self.cell = spec.step(E, H)  # one step (x_t, state) -> state: torch.nn twin if any
         self.attention = AdditiveAttention(2 * H, H, cfg.attn_dim)
         self.W_1 = nn.Linear(3 * H, H)
         self.W_2 = nn.Linear(H, cfg.vocab_size)
@@ -174,7 +178,7 @@ class Seq2Seq(nn.Module):
         """src (B,S) extended ids -> memory dict and the initial decoder state."""
         h, h_fin = self.encoder(self.embed(src), mask)  # (B,S,2H), (B,2H)
         s0 = torch.tanh(self.bridge_h(h_fin))  # (B,H)
-        state = (s0, torch.tanh(self.bridge_c(h_fin))) if self.cfg.kind == "lstm" else s0
+        state = (s0, torch.tanh(self.bridge_c(h_fin))) if self.paired else s0
         memory = {"h": h, "Wh": self.attention.W_h(h), "mask": mask, "src": src}
         return memory, state
 
@@ -182,7 +186,7 @@ class Seq2Seq(nn.Module):
         """One decoder step: previous ids (B,) -> log P(w) (B,V+n_oov), new state, a (B,S)."""
         x = self.embed(y_prev)  # (B,E)
         state = self.cell(x, state)
-        s = state[0] if self.cfg.kind == "lstm" else state  # (B,H)
+        s = state[0] if self.paired else state  # (B,H)
         c, a = self.attention(memory["Wh"], memory["h"], memory["mask"], s)  # (B,2H), (B,S)
         logits = self.W_2(self.drop(self.W_1(torch.cat([s, c], -1))))  # (B,V)
         if self.p_gen is None:
@@ -288,9 +292,5 @@ class Seq2Seq(nn.Module):
 
 
 def _map_state(state, fn):
-    """Apply ``fn`` to a decoder state: a tensor, or an LSTM's (h, c) pair."""
+    """Apply ``fn`` to a decoder state: a tensor, or a paired (h, C) state."""
     return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
