@@ -9,9 +9,13 @@ Scores come from scikit-learn (``accuracy_score``, ``precision_recall_fscore_sup
 * paired sign-flip permutation test on per-example differences ``d_i = a_i - b_i`` (``a_i``,
   ``b_i`` in [0, 1], e.g. correctness averaged over seeds): under H0 each ``d_i`` is as likely
   to be ``-d_i``, so ``p = P[|sum_i s_i d_i| >= |sum_i d_i|]`` over random signs ``s_i``.
+
+Summaries are scored with ROUGE-1/2/L F1 (rouge-score, Porter stemming on, per-example F1
+averaged over an example's references) and corpus BLEU (sacrebleu, lowercased).
 """
 
 import math
+import statistics
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
@@ -108,3 +112,36 @@ def length_buckets(lengths, correct, edges) -> list[dict]:
                 }
             )
     return rows
+
+
+ROUGE_KEYS = ("rouge1", "rouge2", "rougeL")
+_ROUGE = None  # one scorer per process: building it loads the stemmer
+
+
+def _rouge_scorer():
+    global _ROUGE
+    if _ROUGE is None:
+        from rouge_score import rouge_scorer  # imports nltk: seconds, so only when scoring
+
+        _ROUGE = rouge_scorer.RougeScorer(list(ROUGE_KEYS), use_stemmer=True)
+    return _ROUGE
+
+
+def rouge_per_example(hyps: list[str], refs: list[list[str]]) -> dict[str, list[float]]:
+    """Per-example ROUGE F1 x100, averaged over each example's references."""
+    out = {k: [] for k in ROUGE_KEYS}
+    for hyp, rs in zip(hyps, refs, strict=True):
+        scores = [_rouge_scorer().score(r, hyp) for r in rs]  # score(target, prediction)
+        for k in ROUGE_KEYS:
+            out[k].append(100 * statistics.fmean(s[k].fmeasure for s in scores))
+    return out
+
+
+def bleu(hyps: list[str], refs: list[list[str]]) -> tuple[float, str]:
+    """Corpus BLEU (sacrebleu, lowercased) against one or more references; and its signature."""
+    import sacrebleu
+
+    n_refs = max(len(r) for r in refs)
+    streams = [[r[i] if i < len(r) else r[0] for r in refs] for i in range(n_refs)]
+    metric = sacrebleu.metrics.BLEU(lowercase=True)
+    return metric.corpus_score(hyps, streams).score, str(metric.get_signature())

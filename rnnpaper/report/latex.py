@@ -71,6 +71,13 @@ def pm(values, scale: float = 1.0, digits: int = 1) -> str:
     return mean_pm_std(m, sd, len(values), digits)
 
 
+def mean_paren_std(values, digits: int = 1) -> str:
+    """The cell 'mean (std)' of ``values`` (the summarization tables' form); one run: its value."""
+    values = list(values)
+    m, sd = metrics.mean_std(values)
+    return f"{m:.{digits}f} ({sd:.{digits}f})" if len(values) > 1 else f"{m:.{digits}f}"
+
+
 def macro_name(key: str) -> str:
     """A LaTeX-safe macro name from a key: digits spelled out, other characters dropped."""
     digits = "Zero One Two Three Four Five Six Seven Eight Nine".split()
