@@ -8,7 +8,10 @@ matplotlib.use("Agg")  # headless: papermill, CI
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-CELL_COLORS = {"rnn": "#7f7f7f", "lstm": "#1f77b4", "gru": "#d62728", "baseline": "#2ca02c"}
+from rnnpaper.models import registry  # noqa: E402
+
+BASELINE_COLOUR = "#2ca02c"  # non-recurrent baselines; each cell's colour is in the registry
+CELL_COLORS = {k: s.colour for k, s in registry.CELLS.items()} | {"baseline": BASELINE_COLOUR}
 
 
 def use_style() -> None:

@@ -7,25 +7,29 @@ import json
 import pytest
 import torch
 
-from rnnpaper import classify, paths, userdata
-from rnnpaper.classify import PRESETS, ModelConfig
+from rnnpaper import paths, userdata
+from rnnpaper.models import classifier
+from rnnpaper.models.classifier import ModelConfig
+from rnnpaper.studies.classification import config, frames, macros, report, run
+from rnnpaper.studies.classification.config import PRESETS
+from rnnpaper.tasks import classification as task
 
 E = H = 64
 
 
 @pytest.mark.parametrize("cell,G", [("rnn", 1), ("gru", 3), ("lstm", 4)])
 def test_recurrent_parameter_count(cell, G):
-    assert classify.recurrent_parameters(ModelConfig(cell=cell)) == G * (E * H + H * H + 2 * H)
+    assert classifier.recurrent_parameters(ModelConfig(cell=cell)) == G * (E * H + H * H + 2 * H)
     bi = ModelConfig(cell=cell, bidirectional=True, num_layers=2)
     layer2 = G * (2 * H * H + H * H + 2 * H)  # second layer reads both directions (2H)
-    assert classify.recurrent_parameters(bi) == 2 * (G * (E * H + H * H + 2 * H) + layer2)
+    assert classifier.recurrent_parameters(bi) == 2 * (G * (E * H + H * H + 2 * H) + layer2)
 
 
 def test_equal_parameter_presets_match_the_lstm():
     for bi in ("", "bi"):
-        target = classify.recurrent_parameters(PRESETS[f"{bi}lstm"])
+        target = classifier.recurrent_parameters(PRESETS[f"{bi}lstm"])
         for cell in ("rnn", "gru"):
-            n = classify.recurrent_parameters(PRESETS[f"{bi}{cell}-eqp"])
+            n = classifier.recurrent_parameters(PRESETS[f"{bi}{cell}-eqp"])
             assert abs(n - target) / target < 0.01
 
 
@@ -33,11 +37,11 @@ def test_pooling_by_hand():
     y = torch.tensor([[[1.0, -2.0], [3.0, 0.0], [9.0, 9.0]]])  # (B=1, T=3, 2)
     mask = torch.tensor([[True, True, False]])
     final = torch.tensor([[[5.0, 6.0]]])  # (L*D=1, B=1, H=2)
-    assert classify.pool(y, final, mask, "mean", 1).tolist() == [[2.0, -1.0]]
-    assert classify.pool(y, final, mask, "max", 1).tolist() == [[3.0, 0.0]]
-    assert classify.pool(y, final, mask, "last", 1).tolist() == [[5.0, 6.0]]
+    assert classifier.pool(y, final, mask, "mean", 1).tolist() == [[2.0, -1.0]]
+    assert classifier.pool(y, final, mask, "max", 1).tolist() == [[3.0, 0.0]]
+    assert classifier.pool(y, final, mask, "last", 1).tolist() == [[5.0, 6.0]]
     two = torch.tensor([[[1.0]], [[2.0]], [[3.0]], [[4.0]]])  # (L*D=4, B=1, H=1)
-    assert classify.pool(y, two, mask, "last", 2).tolist() == [[3.0, 4.0]]  # top layer
+    assert classifier.pool(y, two, mask, "last", 2).tolist() == [[3.0, 4.0]]  # top layer
 
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max"])
@@ -48,7 +52,7 @@ def test_padding_does_not_change_predictions(pooling, bi, cell):
     ids = torch.randint(4, 50, (3, 9))
     mask = torch.ones(3, 9, dtype=torch.bool)
     mask[1, 5:], mask[2, 2:] = False, False
-    m = classify.Classifier(
+    m = classifier.Classifier(
         50, 3, ModelConfig(cell=cell, bidirectional=bi, pooling=pooling, embed_dim=8, hidden_size=6)
     ).eval()
     with torch.no_grad():
@@ -62,22 +66,22 @@ def test_padding_does_not_change_predictions(pooling, bi, cell):
 def test_equal_length_batches_cover_once_with_one_length():
     lengths = [3, 5, 3, 3, 9, 5, 1, 3, 17, 18, 23]
     g = torch.Generator().manual_seed(0)
-    batches = classify.equal_length_batches(lengths, 2, g)
+    batches = task.equal_length_batches(lengths, 2, g)
     flat = sorted(i for b in batches for i in b)
     assert flat == list(range(len(lengths)))
     assert all(len({lengths[i] for i in b}) == 1 and len(b) <= 2 for b in batches)
-    coarse = classify.equal_length_batches(lengths, 4, torch.Generator().manual_seed(0), 8)
+    coarse = task.equal_length_batches(lengths, 4, torch.Generator().manual_seed(0), 8)
     assert all(
         len({lengths[i] // 8 if lengths[i] >= 8 else lengths[i] for i in b}) == 1 for b in coarse
     )
-    again = classify.equal_length_batches(lengths, 2, torch.Generator().manual_seed(0))
+    again = task.equal_length_batches(lengths, 2, torch.Generator().manual_seed(0))
     assert again == batches
 
 
 def test_labels():
-    assert classify.label("bigru-eqp") == "BiGRU (eq. params)"
-    assert classify.label("bilstm-last") == "BiLSTM (last)"
-    assert classify.label("nbsvm") == "NBSVM"
+    assert frames.label("bigru-eqp") == "BiGRU (eq. params)"
+    assert frames.label("bilstm-last") == "BiLSTM (last)"
+    assert frames.label("nbsvm") == "NBSVM"
 
 
 def test_user_file_runs_through_the_study(tmp_path):
@@ -89,15 +93,15 @@ def test_user_file_runs_through_the_study(tmp_path):
     path = tmp_path / "mine.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     user = userdata.load_table(path, "review", "y")
-    study = classify.run_study("smoke", user=user, log=lambda m: None)
+    study = run.run("smoke", user=user, log=lambda m: None)
     assert study["outputs"].results == paths.BUILD / "user-smoke" / "results"
-    res = study["outputs"].results / classify.STEM
-    runs = classify.load_runs(res)
+    res = study["outputs"].results / config.STEM
+    runs = frames.load_runs(res)
     assert {r["dataset"] for r in runs} == {"user"}
-    assert len(runs) == len(classify.PROFILES["smoke"].presets) * 2
+    assert len(runs) == len(config.PROFILES["smoke"].presets) * 2
     first = json.loads((res / "study.json").read_text())
     before = first["wall_s_total"]
-    classify.run_study("smoke", user=user, log=lambda m: None, progress=False)  # all cached
+    run.run("smoke", user=user, log=lambda m: None, progress=False)  # all cached
     again = json.loads((res / "study.json").read_text())
     assert again["wall_s_total"] == before  # a call that computed nothing adds no time
     assert len(again["calls"]) == len(first["calls"])
@@ -106,22 +110,21 @@ def test_user_file_runs_through_the_study(tmp_path):
 
 
 def _tiny_jobs(tmp_path, sizes, preset="rnn"):
-    prep = classify.prepare("trec", sizes)
+    prep = task.prepare("trec", sizes)
     jobs = [
-        classify.Job("trec", preset, 1e-2, seed, tmp_path / f"{preset}-s{seed}.json")
-        for seed in (0, 1)
+        run.Job("trec", preset, 1e-2, seed, tmp_path / f"{preset}-s{seed}.json") for seed in (0, 1)
     ]
     return jobs, {"trec": prep}
 
 
 def test_two_worker_processes_give_the_same_results_as_one(tmp_path):
-    sizes = dataclasses.replace(classify.PROFILES["smoke"], epochs={"trec": 1})
+    sizes = dataclasses.replace(config.PROFILES["smoke"], epochs={"trec": 1})
     out = paths.outputs("smoke")
     found = {}
     for workers in (1, 2):
         sz = dataclasses.replace(sizes, workers=workers)
         jobs, preps = _tiny_jobs(tmp_path / str(workers), sz)
-        done = dict(classify.run_jobs(jobs, preps, sz, out, tmp_path / f"ckpt{workers}"))
+        done = dict(run.run_jobs(jobs, preps, sz, out, tmp_path / f"ckpt{workers}"))
         assert set(done) == set(jobs) and all(j.path.exists() for j in jobs)
         found[workers] = [done[j]["test"]["accuracy"] for j in jobs]
         found[workers] += [done[j]["fit"]["history"][-1]["train_loss"] for j in jobs]
@@ -129,10 +132,10 @@ def test_two_worker_processes_give_the_same_results_as_one(tmp_path):
 
 
 def test_a_failing_job_is_named(tmp_path):
-    sizes = dataclasses.replace(classify.PROFILES["smoke"], epochs={"trec": 1})  # 1 worker:
+    sizes = dataclasses.replace(config.PROFILES["smoke"], epochs={"trec": 1})  # 1 worker:
     jobs, preps = _tiny_jobs(tmp_path, sizes, preset="no-such-preset")  # same wrapper, no spawn
     with pytest.raises(RuntimeError, match="trec no-such-preset lr 0.01 seed 0"):
-        list(classify.run_jobs(jobs[:1], preps, sizes, paths.outputs("smoke"), tmp_path))
+        list(run.run_jobs(jobs[:1], preps, sizes, paths.outputs("smoke"), tmp_path))
 
 
 def test_equal_parameter_deltas_and_pooling_macros():
@@ -147,24 +150,24 @@ def test_equal_parameter_deltas_and_pooling_macros():
     df = pd.DataFrame(
         [{"dataset": d, "preset": p, "accuracy": a} for d, p, accs in rows for a in accs]
     )
-    d = classify.equal_params_deltas(df).set_index("preset")
+    d = macros.equal_params_deltas(df).set_index("preset")
     assert d.loc["rnn-eqp", "delta"] == pytest.approx(-10.0)
     assert d.loc["gru-eqp", "delta"] == pytest.approx(1.0)
     assert d.loc["rnn-eqp", "p"] < 0.01 < d.loc["gru-eqp", "p"]
-    acc = classify.summarize(df)
-    v = classify._comparison_macros(df, acc)
+    acc = frames.summarize(df)
+    v = macros._comparison_macros(df, acc)
     assert (v["cls eqp pairs"], v["cls eqp significant losses"]) == (2, 1)
     assert v["cls eqp significant gains"] == 0
     assert v["cls eqp max loss model"] == "RNN" and v["cls eqp max loss"] == pytest.approx(10.0)
     assert v["cls eqp elman losses"] == 1 and v["cls eqp gru gains"] == 1
 
 
-COMMITTED = paths.ROOT / "results" / classify.STEM
+COMMITTED = paths.ROOT / "results" / config.STEM
 
 
 @pytest.mark.skipif(not (COMMITTED / "study.json").exists(), reason="paper results not committed")
 def test_committed_tables_are_what_the_committed_results_produce(tmp_path):
-    written = classify.build_tables(COMMITTED, tmp_path)
+    written = report.build_tables(COMMITTED, tmp_path)
     for path in written.values():
         committed = paths.PAPER / "generated" / path.name
         assert committed.exists(), f"{committed} missing: rerun notebooks/06 at paper scale"

@@ -1,0 +1,28 @@
+"""One package per notebook, each with the same two entry points.
+
+``run(study, profile)`` computes and writes ``results/<NN-topic>/`` (reusing finished work);
+``report(study, profile)`` turns those results, and nothing else, into tables, macros and
+figures. From a shell: ``python -m rnnpaper.studies <study> run|report --profile paper``.
+"""
+
+from importlib import import_module
+
+STUDIES = {  # notebook -> study package
+    "06-classification": "classification",
+}
+
+
+def _module(study: str, part: str):
+    if study not in STUDIES.values():
+        raise ValueError(f"unknown study {study!r}; choose one of {sorted(STUDIES.values())}")
+    return import_module(f"rnnpaper.studies.{study}.{part}")
+
+
+def run(study: str, profile: str = "smoke", **options):
+    """Compute the study at ``profile`` (finished work is reused) and write its results."""
+    return _module(study, "run").run(profile, **options)
+
+
+def report(study: str, profile: str = "smoke") -> dict:
+    """Write the study's tables, macros and figures from its results files only."""
+    return _module(study, "report").report(profile)

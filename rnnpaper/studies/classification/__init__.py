@@ -1,0 +1,1 @@
+"""Text classification with every compared cell against linear baselines (notebook 06)."""
