@@ -102,3 +102,17 @@ def write_json(path: Path, payload: dict) -> Path:
 
 def read_json(path: Path) -> dict:
     return json.loads(Path(path).read_text())
+
+
+def unchanged(path: Path, payload: dict, ignore=("git_commit", "dirty_files", "environment")):
+    """True when ``path`` already holds ``payload`` apart from the keys ``ignore`` (provenance).
+
+    A study that recomputes a cheap result rewrites its file only when a number changed.
+    """
+    if not Path(path).exists():
+        return False
+    new = json.loads(json.dumps(to_jsonable(payload)))
+    old = read_json(path)
+    return {k: v for k, v in old.items() if k not in ignore} == {
+        k: v for k, v in new.items() if k not in ignore
+    }
