@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnpaper import datastats, paths
+from rnnpaper import paths
+from rnnpaper.studies import dataset_stats as datastats
 
 PAPER = paths.PAPER
 TEX_FILES = [PAPER / "rnnpaper.tex", *sorted((PAPER / "sections").glob("*.tex"))]
