@@ -197,10 +197,12 @@ def test_benchmark_script_quick(tmp_path):
 
 
 def test_committed_03_tables_match_committed_results(tmp_path):
-    from rnnpaper import lstm_gru, paths
+    from rnnpaper import paths
+    from rnnpaper.studies.lstm_gru import STEM
+    from rnnpaper.studies.lstm_gru.report import write_tables
 
-    res = paths.ROOT / "results" / lstm_gru.STEM
+    res = paths.ROOT / "results" / STEM
     if not (res / "gates.json").exists() or not (res / "benchmark.json").exists():
         pytest.skip("notebook 03's paper-scale results are not committed yet")
-    for path in lstm_gru.build_outputs(res, tmp_path):
+    for path in write_tables(res, tmp_path):
         assert path.read_text() == (paths.PAPER / "generated" / path.name).read_text()

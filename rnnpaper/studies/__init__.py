@@ -8,6 +8,10 @@ figures. From a shell: ``python -m rnnpaper.studies <study> run|report --profile
 from importlib import import_module
 
 STUDIES = {  # notebook -> study package
+    "00-data": "dataset_stats",
+    "01-bptt": "bptt",
+    "02-gradients": "gradients",
+    "03-lstm-gru": "lstm_gru",
     "06-classification": "classification",
 }
 
