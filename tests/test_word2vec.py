@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnnpaper import word2vec as w2v
+from rnnpaper.models import word2vec as w2v
+from rnnpaper.models import word2vec_cost as cost
+from rnnpaper.models import word2vec_training as training
+from rnnpaper.studies.word2vec.config import PROFILES, STEM
 
 # CLRS (Cormen et al., Introduction to Algorithms, sec. 16.3): frequencies in thousands.
 CLRS = {"a": 45, "b": 13, "c": 12, "d": 16, "e": 9, "f": 5}
@@ -132,35 +135,35 @@ def test_subsampling_keep_probabilities():
     # the empirical kept fraction of each word follows the formula
     keep = w2v.keep_probability(counts, t, "code")
     sents = [np.array([0] * 100 + [1] * 10)] * 2000
-    ids, _ = w2v._flatten(sents, keep, np.random.default_rng(0))
+    ids, _ = training.flatten_subsampled(sents, keep, np.random.default_rng(0))
     assert np.mean(ids == 0) * len(ids) / (2000 * 100) == pytest.approx(keep[0], rel=0.03)
 
 
 def test_context_windows_stay_in_sentence_and_within_drawn_window():
     ids = np.arange(40)
     sid = np.repeat([0, 1, 2, 3], 10)
-    ctx, mask = w2v.context_windows(ids, sid, 3, np.random.default_rng(0))
+    ctx, mask = training.context_windows(ids, sid, 3, np.random.default_rng(0))
     rows, cols = np.nonzero(mask)
     assert np.all(sid[rows] == sid[ctx[rows, cols]])
     assert np.all(np.abs(ctx[rows, cols] - ids[rows]) <= 3)
     long = np.zeros(200_000, dtype=np.int64)
-    _, m = w2v.context_windows(np.arange(200_000), long, 5, np.random.default_rng(1))
+    _, m = training.context_windows(np.arange(200_000), long, 5, np.random.default_rng(1))
     assert m.sum(1).mean() == pytest.approx(5 + 1, rel=0.01)  # 2 E[R], R ~ U{1..5}
 
 
 def test_cost_formulas_eq40_eq41():
-    assert w2v.cost_q("cbow", "hs", D=100, window=4, V=2**20) == 8 * 100 + 100 * 20
-    assert w2v.cost_q("skipgram", "hs", D=100, window=5, V=2**20) == 10 * (100 + 100 * 20)
-    assert w2v.cost_q("skipgram", "neg", D=100, window=5, V=10, negative=5) == 10 * (100 + 600)
-    assert w2v.cost_q("cbow", "hs", 10, 2, 8, path_len=2.5, n_context=3) == 30 + 25
+    assert cost.cost_q("cbow", "hs", D=100, window=4, V=2**20) == 8 * 100 + 100 * 20
+    assert cost.cost_q("skipgram", "hs", D=100, window=5, V=2**20) == 10 * (100 + 100 * 20)
+    assert cost.cost_q("skipgram", "neg", D=100, window=5, V=10, negative=5) == 10 * (100 + 600)
+    assert cost.cost_q("cbow", "hs", 10, 2, 8, path_len=2.5, n_context=3) == 30 + 25
 
 
 def test_mean_path_length_is_the_entropy_bound():
     counts = np.random.default_rng(2).integers(1, 10_000, size=300)
     f = counts / counts.sum()
     H = -np.sum(f * np.log2(f))
-    assert H <= w2v.mean_path_length(counts) < H + 1  # Shannon: Huffman within one bit
-    assert w2v.mean_path_length(counts) <= math.ceil(math.log2(len(counts)))
+    assert H <= cost.mean_path_length(counts) < H + 1  # Shannon: Huffman within one bit
+    assert cost.mean_path_length(counts) <= math.ceil(math.log2(len(counts)))
 
 
 def test_training_learns_a_planted_structure():
@@ -168,23 +171,67 @@ def test_training_learns_a_planted_structure():
     rng = np.random.default_rng(0)
     sents = [list(rng.choice(["a", "b", "c", "d"], 8)) for _ in range(400)]
     sents += [list(rng.choice(["w", "x", "y", "z"], 8)) for _ in range(400)]
-    corpus = w2v.build_corpus(sents, min_count=1)
+    corpus = training.build_corpus(sents, min_count=1)
     for arch in ("cbow", "skipgram"):
         cfg = w2v.W2VConfig(
             arch=arch, objective="neg", D=10, window=2, sample=0, epochs=5, batch_size=64
         )
-        X = w2v.vectors(w2v.train(corpus, cfg)["model"])
+        X = w2v.vectors(training.train(corpus, cfg)["model"])
         nn = w2v.neighbours(corpus.words, X, "a", k=3)
         assert set(nn) == {"b", "c", "d"}
 
 
 def test_committed_tables_are_what_the_committed_results_produce(tmp_path):
     from rnnpaper import paths
+    from rnnpaper.studies.word2vec.report import build_outputs
 
-    rd = paths.ROOT / "results" / w2v.STEM
+    rd = paths.ROOT / "results" / STEM
     if not all((rd / f).exists() for f in ("quality.json", "cost.json", "inits.json")):
         pytest.skip("paper-scale results of notebook 04 not committed yet")
-    written = w2v.build_outputs(paths.ROOT / "results", tmp_path)
+    written = build_outputs(paths.ROOT / "results", tmp_path)
     for path in written.values():
         committed = paths.PAPER / "generated" / path.name
         assert committed.read_text() == path.read_text(), committed
+
+
+def test_cost_fits_recover_a_planted_line():
+    rows = [
+        {"arch": a, "objective": o, "D": D, "window": 2, "V": 1024, "negative": 5}
+        for a, o in w2v.VARIANTS
+        for D in (10, 20, 40)
+    ]
+    for r in rows:  # seconds/word = 1e-6 + 2e-9 Q exactly, with the formula's Q
+        r |= {"path_len": 7.0, "mean_context": 3.0}
+        r["seconds_per_word"] = 1e-6 + 2e-9 * cost.cost_q(
+            r["arch"], r["objective"], r["D"], 2, 1024
+        )
+    for f in cost.fit_cost(rows):
+        assert f["formula_slope"] == pytest.approx(2e-9)
+        assert f["formula_intercept"] == pytest.approx(1e-6)
+        assert f["formula_r2"] == pytest.approx(1.0)
+
+
+def test_committed_results_are_reused_at_paper_scale_and_not_at_smoke(monkeypatch):
+    """run('paper') rebuilds nothing from the committed files; another profile would."""
+    import importlib
+
+    from rnnpaper import paths, results
+
+    run = importlib.import_module("rnnpaper.studies.word2vec.run")
+    rd = paths.ROOT / "results" / STEM
+    if not all((rd / f"{n}.json").exists() for n in run.RECORDS):
+        pytest.skip("paper-scale results of notebook 04 not committed yet")
+    for n, matches in run.RECORDS.items():
+        payload = results.read_json(rd / f"{n}.json")
+        assert matches(payload, PROFILES["paper"]), n
+        assert not matches(payload, PROFILES["smoke"]), n
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("retrained although the committed results are the profile's")
+
+    for fn in ("run_quality", "run_cost", "run_inits"):
+        monkeypatch.setattr(run, fn, refuse)
+    before = {n: (rd / f"{n}.json").read_bytes() for n in run.RECORDS}
+    out = run.run("paper", log=lambda *a: None)
+    assert set(out) == set(run.RECORDS)
+    assert before == {n: (rd / f"{n}.json").read_bytes() for n in run.RECORDS}
