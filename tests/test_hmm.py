@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from rnnpaper import hmm as study
 from rnnpaper.models import hmm
+from rnnpaper.studies.hmm.config import PROFILES, STEM
 
 
 def _random_model(M=3, T=5, seed=0):
@@ -96,11 +96,46 @@ def test_classifier_separates_two_generating_processes():
 
 def test_committed_tables_are_what_the_committed_results_produce(tmp_path):
     from rnnpaper import paths
+    from rnnpaper.studies.hmm.report import build_outputs
 
-    rd = paths.ROOT / "results" / study.STEM
+    rd = paths.ROOT / "results" / STEM
     if not all((rd / f).exists() for f in ("sweep.json", "decode.json")):
         pytest.skip("paper-scale results of notebook 05 not committed yet")
-    written = study.build_outputs(paths.ROOT / "results", tmp_path)
+    written = build_outputs(paths.ROOT / "results", tmp_path)
     for path in written.values():
         committed = paths.PAPER / "generated" / path.name
         assert committed.read_text() == path.read_text(), committed
+
+
+def test_committed_results_are_reused_at_paper_scale_and_not_at_smoke(monkeypatch):
+    """run('paper') recomputes nothing from the committed files: no vectors, no EM."""
+    import importlib
+
+    from rnnpaper import paths, results
+
+    run = importlib.import_module("rnnpaper.studies.hmm.run")
+    rd = paths.ROOT / "results" / STEM
+    if not all((rd / f).exists() for f in ("sweep.json", "decode.json")):
+        pytest.skip("paper-scale results of notebook 05 not committed yet")
+    sweep = results.read_json(rd / "sweep.json")
+    assert run.sweep_is(sweep, PROFILES["paper"]) and not run.sweep_is(sweep, PROFILES["smoke"])
+    assert run.decode_is(results.read_json(rd / "decode.json"), sweep)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("recomputed although the committed results are the profile's")
+
+    monkeypatch.setattr(run, "features", refuse)
+    before = {f: (rd / f).read_bytes() for f in ("sweep.json", "decode.json")}
+    out = run.run("paper", log=lambda *a: None)
+    assert out["sweep"] == sweep
+    assert before == {f: (rd / f).read_bytes() for f in before}
+
+
+def test_features_are_word_vector_sequences_of_known_words():
+    index = {"good": 0, "film": 1}
+    X = np.arange(6.0).reshape(2, 3)
+    from rnnpaper.studies.hmm.run import sequences
+
+    seqs = sequences([["a", "good", "film"], ["unknown"]], index, X)
+    np.testing.assert_array_equal(seqs[0], X[[0, 1]])
+    np.testing.assert_array_equal(seqs[1], np.zeros((1, 3)))
