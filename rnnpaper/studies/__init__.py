@@ -12,6 +12,8 @@ STUDIES = {  # notebook -> study package
     "01-bptt": "bptt",
     "02-gradients": "gradients",
     "03-lstm-gru": "lstm_gru",
+    "04-word2vec": "word2vec",
+    "05-hmm": "hmm",
     "06-classification": "classification",
 }
 
