@@ -8,7 +8,7 @@ from rnnpaper.models import registry
 from rnnpaper.models.regressor import Regressor
 from rnnpaper.studies import gradients
 from rnnpaper.studies.gradients.report import write_tables
-from rnnpaper.studies.gradients.run import clipping_trace
+from rnnpaper.studies.gradients.run import clipping_trace, norm_curves
 from rnnpaper.tasks import adding
 
 
@@ -59,6 +59,14 @@ def test_every_registered_cell_regresses_forward_and_backward(kind):
     torch.nn.functional.mse_loss(pred, y).backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
     assert GF.state_gradient_norms(model, X, y).shape == (7,)
+
+
+def test_trained_curves_survive_without_checkpoints(tmp_path):
+    sizes = gradients.PROFILES["smoke"]
+    norms = norm_curves(sizes, tmp_path, previous={"lstm": {"trained": [1.0, 0.5]}})
+    assert set(norms) == set(registry.COMPARED)
+    assert norms["lstm"]["trained"] == [1.0, 0.5] and norms["rnn"]["trained"] is None
+    assert all(len(c["init"]) == sizes.norm_length for c in norms.values())
 
 
 def test_adding_run_learns_something(tmp_path):
