@@ -128,7 +128,7 @@ def visit(context, url: str, shot: Path) -> dict:
     page.on("requestfailed", lambda r: seen["failed"].append(r.url))
     page.on("response", lambda r: r.status >= 400 and seen["failed"].append(r.url))
     page.goto(url, wait_until="load")
-    page.evaluate("() => window.MathJax?.startup?.promise ?? null")  # typesetting done
+    page.evaluate(TYPESET)
     page.wait_for_function("() => [...document.images].every(i => i.complete)")
     if page.locator("object.book-pdf").count():
         page.wait_for_timeout(3000)  # the embedded PDF viewer draws with no event to wait for
@@ -137,6 +137,10 @@ def visit(context, url: str, shot: Path) -> dict:
     page.close()
     return seen
 
+
+# Wait until MathJax has typeset the page (at most 30 s: a broken MathJax must not hang the test).
+TYPESET = """() => Promise.race([
+  window.MathJax?.startup?.promise ?? null, new Promise(done => setTimeout(done, 30000))])"""
 
 INSPECT = """() => {
   const article = document.querySelector('article') || document.body;

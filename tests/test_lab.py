@@ -108,7 +108,8 @@ def lab(tmp_path):
     log = tmp_path / "lab.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+            # -o: never reinstall the venv here, even when the lock file is newer
+            ["make", "--no-print-directory", "-o", ".venv/.installed", "lab", f"LAB_ARGS={args}"],
             cwd=ROOT,
             env=env,
             stdout=out,
