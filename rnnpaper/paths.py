@@ -14,7 +14,6 @@ NOTEBOOKS = ROOT / "notebooks"
 PAPER = ROOT / "paper"
 BUILD = ROOT / "build"
 LOCAL_DATA = ROOT / "data"
-SHARED_DATA_HINT = ROOT.parent / "shared" / "data"
 
 PAPER_PROFILE = "paper"
 

@@ -10,8 +10,11 @@ import torch
 from rnnpaper import paths, userdata
 from rnnpaper.models import classifier
 from rnnpaper.models.classifier import ModelConfig
-from rnnpaper.studies.classification import config, frames, macros, report, run
+from rnnpaper.studies.classification import config, frames, macros
+from rnnpaper.studies.classification import run as study_run
 from rnnpaper.studies.classification.config import PRESETS
+from rnnpaper.studies.classification.report import build_tables
+from rnnpaper.studies.classification.run import Job, run_jobs
 from rnnpaper.tasks import classification as task
 
 E = H = 64
@@ -93,7 +96,7 @@ def test_user_file_runs_through_the_study(tmp_path):
     path = tmp_path / "mine.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     user = userdata.load_table(path, "review", "y")
-    study = run.run("smoke", user=user, log=lambda m: None)
+    study = study_run("smoke", user=user, log=lambda m: None)
     assert study["outputs"].results == paths.BUILD / "user-smoke" / "results"
     res = study["outputs"].results / config.STEM
     runs = frames.load_runs(res)
@@ -101,7 +104,7 @@ def test_user_file_runs_through_the_study(tmp_path):
     assert len(runs) == len(config.PROFILES["smoke"].presets) * 2
     first = json.loads((res / "study.json").read_text())
     before = first["wall_s_total"]
-    run.run("smoke", user=user, log=lambda m: None, progress=False)  # all cached
+    study_run("smoke", user=user, log=lambda m: None, progress=False)  # all cached
     again = json.loads((res / "study.json").read_text())
     assert again["wall_s_total"] == before  # a call that computed nothing adds no time
     assert len(again["calls"]) == len(first["calls"])
@@ -111,9 +114,7 @@ def test_user_file_runs_through_the_study(tmp_path):
 
 def _tiny_jobs(tmp_path, sizes, preset="rnn"):
     prep = task.prepare("trec", sizes)
-    jobs = [
-        run.Job("trec", preset, 1e-2, seed, tmp_path / f"{preset}-s{seed}.json") for seed in (0, 1)
-    ]
+    jobs = [Job("trec", preset, 1e-2, seed, tmp_path / f"{preset}-s{seed}.json") for seed in (0, 1)]
     return jobs, {"trec": prep}
 
 
@@ -124,7 +125,7 @@ def test_two_worker_processes_give_the_same_results_as_one(tmp_path):
     for workers in (1, 2):
         sz = dataclasses.replace(sizes, workers=workers)
         jobs, preps = _tiny_jobs(tmp_path / str(workers), sz)
-        done = dict(run.run_jobs(jobs, preps, sz, out, tmp_path / f"ckpt{workers}"))
+        done = dict(run_jobs(jobs, preps, sz, out, tmp_path / f"ckpt{workers}"))
         assert set(done) == set(jobs) and all(j.path.exists() for j in jobs)
         found[workers] = [done[j]["test"]["accuracy"] for j in jobs]
         found[workers] += [done[j]["fit"]["history"][-1]["train_loss"] for j in jobs]
@@ -135,7 +136,7 @@ def test_a_failing_job_is_named(tmp_path):
     sizes = dataclasses.replace(config.PROFILES["smoke"], epochs={"trec": 1})  # 1 worker:
     jobs, preps = _tiny_jobs(tmp_path, sizes, preset="no-such-preset")  # same wrapper, no spawn
     with pytest.raises(RuntimeError, match="trec no-such-preset lr 0.01 seed 0"):
-        list(run.run_jobs(jobs[:1], preps, sizes, paths.outputs("smoke"), tmp_path))
+        list(run_jobs(jobs[:1], preps, sizes, paths.outputs("smoke"), tmp_path))
 
 
 def test_equal_parameter_deltas_and_pooling_macros():
@@ -167,7 +168,7 @@ COMMITTED = paths.ROOT / "results" / config.STEM
 
 @pytest.mark.skipif(not (COMMITTED / "study.json").exists(), reason="paper results not committed")
 def test_committed_tables_are_what_the_committed_results_produce(tmp_path):
-    written = report.build_tables(COMMITTED, tmp_path)
+    written = build_tables(COMMITTED, tmp_path)
     for path in written.values():
         committed = paths.PAPER / "generated" / path.name
         assert committed.exists(), f"{committed} missing: rerun notebooks/06 at paper scale"

@@ -8,10 +8,7 @@ matplotlib.use("Agg")  # headless: papermill, CI
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from rnnpaper.models import registry  # noqa: E402
-
 BASELINE_COLOUR = "#2ca02c"  # non-recurrent baselines; each cell's colour is in the registry
-CELL_COLORS = {k: s.colour for k, s in registry.CELLS.items()} | {"baseline": BASELINE_COLOUR}
 
 
 def use_style() -> None:

@@ -2,7 +2,10 @@
 
 ``run(study, profile)`` computes and writes ``results/<NN-topic>/`` (reusing finished work);
 ``report(study, profile)`` turns those results, and nothing else, into tables, macros and
-figures. From a shell: ``python -m rnnpaper.studies <study> run|report --profile paper``.
+figures. Each package also exports its own ``run`` and ``report``; import other names
+from the modules (``from rnnpaper.studies.gradients.report import adding_table``), since the
+package's ``report`` function hides its ``report`` module. From a shell:
+``python -m rnnpaper.studies <study> run|report --profile paper``.
 """
 
 from importlib import import_module
@@ -15,6 +18,7 @@ STUDIES = {  # notebook -> study package
     "04-word2vec": "word2vec",
     "05-hmm": "hmm",
     "06-classification": "classification",
+    "07-summarization": "summarization",
 }
 
 
