@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
 # Raw TeX left in the visible text (code and typeset maths removed first).
 RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|\$[^$\s][^$\n]*\$|\\(frac|mathbb|sum|tag)\b")
 
+COLLAPSED = re.compile(r'<details class="[^"]*\bhide above-input')  # MyST-NB's hide-input
 CODE = re.compile(r"```.*?```|`[^`]*`", re.DOTALL)  # Markdown code, where $ is no maths
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
@@ -206,7 +207,7 @@ def test_every_chapter_shows_its_figures_and_collapses_its_code(book):
     for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
         html = (book / f"{nb.stem}.html").read_text(encoding="utf-8")
         no_figure += [nb.name] * ("<img" not in html)
-        open_code += [nb.name] * ('class="hide above-input"' not in html)
+        open_code += [nb.name] * (COLLAPSED.search(html) is None)
     assert not no_figure, f"no figure displayed (display the saved PNG): {no_figure}"
     assert not open_code, f"no code cell collapsed: {open_code}"
 
