@@ -89,6 +89,18 @@ def sign_flip_test(score_a, score_b, n_resamples: int = 20000, seed: int = 0) ->
     return {"mean_difference": float(d.mean()), "p_value": (hits + 1) / (n_resamples + 1)}
 
 
+def holm(p_values) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the input order: reject H_i at level a when
+    holm(p)[i] <= a controls the family-wise error rate of all the tests at a."""
+    p = np.asarray(p_values, float)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])  # (m - k) p_(k), monotone
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out.tolist()
+
+
 def mean_std(values) -> tuple[float, float]:
     """Mean and sample standard deviation (ddof=1; 0 for a single value)."""
     v = np.asarray(values, float)

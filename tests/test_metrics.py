@@ -68,3 +68,11 @@ def test_length_buckets():
     rows = metrics.length_buckets([1, 5, 12, 30, 31], [1, 0, 1, 1, 0], [0, 10, 30])
     assert [(r["lo"], r["hi"], r["n"]) for r in rows] == [(0, 10, 2), (10, 30, 1), (30, None, 2)]
     assert rows[0]["accuracy"] == 0.5 and rows[2]["accuracy"] == 0.5
+
+
+def test_holm_adjusts_by_rank_and_keeps_order():
+    p = [0.01, 0.04, 0.03, 0.005]
+    # sorted 0.005, 0.01, 0.03, 0.04 -> 4x, 3x, 2x, 1x, made monotone: .02 .03 .06 .06
+    assert metrics.holm(p) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert metrics.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert metrics.holm([]) == []
