@@ -64,3 +64,27 @@ def test_baselines_learn_toy_task():
     counts = np.bincount(y[tr])
     assert set(maj["model"].predict(docs[te])) == {counts.argmax()}
     assert maj["val_accuracy"] == pytest.approx(np.mean(y[te] == counts.argmax()))
+
+
+def test_nbsvm_beta_is_applied_to_the_fitted_weights_without_refitting():
+    docs, y = _toy()
+    yb = (y == 1).astype(int)
+    direct = baselines.NBSVM(C=1.0, beta=0.5).fit(docs, yb)
+    later = baselines.NBSVM(C=1.0, beta=1.0).fit(docs, yb)
+    later.beta = 0.5
+    np.testing.assert_allclose(
+        direct.decision_function(docs), later.decision_function(docs), atol=1e-4
+    )  # two liblinear fits agree to its stopping tolerance
+    w = later.w_[0]
+    np.testing.assert_allclose(later.weights(w), 0.5 * np.abs(w).mean() + 0.5 * w)  # eq. (3)
+
+
+def test_fit_select_tries_every_setting_and_keeps_the_best_on_validation():
+    docs, y = _toy(150)
+    tr, va = slice(0, 100), slice(100, 150)
+    sel = baselines.fit_select("nbsvm", docs[tr], y[tr], docs[va], y[va])
+    assert len(sel["grid"]) == len(baselines.C_GRID) * len(baselines.BETA_GRID)
+    best = max(g["val_accuracy"] for g in sel["grid"])
+    assert sel["val_accuracy"] == best and sel["beta"] in baselines.BETA_GRID
+    assert sel["model"].beta == sel["beta"]
+    assert np.mean(sel["model"].predict(docs[va]) == y[va]) == pytest.approx(best)

@@ -10,7 +10,8 @@ a linear SVM (L2 regularised, squared hinge) is trained on ``r * x_hat`` and its
 interpolated with their mean magnitude, ``w' = (1 - beta) * mean|w| + beta * w``      (3)
 
 Every model takes token lists (the same tokens and truncation as the neural models) and picks
-its regularisation constant from a small grid on the validation split.
+its settings from a grid on the validation split: C for TF-IDF + LR; C and the interpolation
+beta for NBSVM (beta is applied to the fitted weights, so its grid costs no refit).
 """
 
 import numpy as np
@@ -20,7 +21,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-C_GRID = (0.1, 1.0, 10.0)  # the same three-value grid for both linear baselines
+C_GRID = (0.01, 0.1, 1.0, 10.0, 100.0)  # regularisation constants of both linear baselines
+BETA_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)  # NBSVM's interpolation, eq. (3)
 
 
 def _identity(tokens):
@@ -64,17 +66,24 @@ class NBSVM:
             r = log_count_ratio(X, yk, self.alpha)  # (V,)
             svm = LinearSVC(C=self.C, loss="squared_hinge", max_iter=5000)
             svm.fit(X.multiply(r).tocsr(), yk)
-            w = svm.coef_.ravel()  # (V,)
             self.r_.append(r)
-            self.w_.append((1 - self.beta) * np.abs(w).mean() + self.beta * w)
+            self.w_.append(svm.coef_.ravel())  # (V,) the SVM's own weights
             self.b_.append(float(svm.intercept_[0]))
         return self
+
+    def weights(self, w: np.ndarray) -> np.ndarray:
+        """Eq. (3): the SVM weights interpolated with their mean magnitude by ``beta``."""
+        return (1 - self.beta) * np.abs(w).mean() + self.beta * w
 
     def decision_function(self, docs) -> np.ndarray:
         """Scores (N, K) for K > 2 classes, (N,) for two."""
         X = self._features(docs)
         s = np.stack(
-            [X.multiply(r) @ w + b for r, w, b in zip(self.r_, self.w_, self.b_, strict=True)], 1
+            [
+                X.multiply(r) @ self.weights(w) + b
+                for r, w, b in zip(self.r_, self.w_, self.b_, strict=True)
+            ],
+            1,
         )  # (N, K')
         return s[:, 0] if len(self.classes_) == 2 else s
 
@@ -107,15 +116,24 @@ def tfidf_lr(C: float = 1.0):
 
 FACTORIES = {"majority": lambda C: majority(), "tfidf_lr": tfidf_lr, "nbsvm": lambda C: NBSVM(C=C)}
 GRIDS = {"majority": (None,), "tfidf_lr": C_GRID, "nbsvm": C_GRID}
+BETAS = {"nbsvm": BETA_GRID}  # settings applied to a fitted model without refitting
 
 
 def fit_select(name: str, train_docs, y_train, val_docs, y_val):
-    """Fit ``name`` for each C of its grid; keep the model best on validation accuracy."""
-    best = None
+    """Fit ``name`` for each C of its grid (and each beta: NBSVM); keep the setting best on
+    validation accuracy, the smaller C (then beta) on a tie. Returns the model, its validation
+    accuracy, the chosen settings and every setting's validation accuracy."""
+    y_val, best, scores = np.asarray(y_val), None, []
     for C in GRIDS[name]:
         model = FACTORIES[name](C)
         model.fit(train_docs, y_train)
-        acc = float(np.mean(model.predict(val_docs) == np.asarray(y_val)))
-        if best is None or acc > best[1]:
-            best = (model, acc, C)
-    return {"model": best[0], "val_accuracy": best[1], "C": best[2], "grid": list(GRIDS[name])}
+        for beta in BETAS.get(name, (None,)):
+            if beta is not None:
+                model.beta = beta
+            acc = float(np.mean(model.predict(val_docs) == y_val))
+            scores.append({"C": C, "beta": beta, "val_accuracy": acc})
+            if best is None or acc > best["val_accuracy"]:
+                best = {"model": model, "val_accuracy": acc, "C": C, "beta": beta}
+        if best["model"] is model and best["beta"] is not None:
+            model.beta = best["beta"]  # leave the kept model at its chosen beta
+    return {**best, "grid": scores}
