@@ -137,6 +137,12 @@ def _length_macros(runs, bl, info) -> dict:
     return v
 
 
+def _c_grid(bl: dict) -> list[float]:
+    """The C values the linear baselines were tuned over, as their results record them."""
+    grid = next(iter(bl.values()))["models"]["tfidf_lr"]["grid"] if bl else []
+    return sorted({g["C"] if isinstance(g, dict) else g for g in grid})
+
+
 def _budget_macros(df, info, results_dir, runs, bl) -> dict:
     v = {}
     study = Path(results_dir) / "study.json"
@@ -164,7 +170,7 @@ def _budget_macros(df, info, results_dir, runs, bl) -> dict:
     v["cls weight decay"] = f"{tc.get('weight_decay', 0.01):g}"
     v["cls clip"] = f"{tc.get('clip_norm', 1.0):g}"
     v["cls nbsvm beta"] = f"{baselines.NBSVM().beta:g}"
-    v["cls c grid"] = ", ".join(f"{c:g}" for c in baselines.C_GRID)
+    v["cls c grid"] = ", ".join(f"{c:g}" for c in _c_grid(bl))
     v["cls resamples"] = SIGN_FLIP_RESAMPLES
     base = PRESETS["bilstm"]
     v["cls embed"], v["cls hidden"] = base.embed_dim, base.hidden_size
