@@ -124,18 +124,41 @@ def spec(name: str) -> DatasetSpec:
 
 
 def read_jsonl(path: Path, required: tuple[str, ...], n_labels: int | None = None) -> list:
-    """Rows of one gzip JSON Lines file, checked; errors name the file and line."""
-    rows = []
+    """Rows of one gzip JSON Lines file, checked; errors name the file, the line and the fix.
+
+    Blank lines are skipped; a file without rows is an error (a split is never empty).
+    """
+    rows, lineno = [], 0
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for lineno, line in enumerate(f, start=1):
-                rows.append(_parse_row(path, lineno, line, required, n_labels))
-    except (gzip.BadGzipFile, EOFError, zlib.error, UnicodeDecodeError) as e:
+        with gzip.open(path, "rb") as f:
+            for lineno, raw in enumerate(f, start=1):
+                if raw.strip():
+                    rows.append(
+                        _parse_row(path, lineno, _utf8(path, lineno, raw), required, n_labels)
+                    )
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        plain = "plain text, not gzip: compress it with gzip" if lineno == 0 else "truncated"
         raise DataError(
-            f"{path}: corrupt gzip file after line {len(rows)} ({e}); "
+            f"{path}: corrupt gzip file after line {lineno} ({e}); the file looks {plain}, or "
             "delete it and copy or download it again"
         ) from e
+    except OSError as e:
+        raise DataError(f"{path}: cannot be read ({e.strerror or e}); check it is a file") from e
+    if not rows:
+        raise DataError(
+            f"{path}: has no rows; copy or download it again (a split file is never empty)"
+        )
     return rows
+
+
+def _utf8(path, lineno, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"{path}:{lineno}: byte 0x{raw[e.start]:02x} at column {e.start + 1} is not UTF-8; "
+            "write the file as UTF-8 (json.dumps(..., ensure_ascii=False) to a UTF-8 stream)"
+        ) from None
 
 
 def _parse_row(path, lineno, line, required, n_labels) -> dict:
@@ -148,11 +171,18 @@ def _parse_row(path, lineno, line, required, n_labels) -> dict:
     missing = [k for k in required if k not in row]
     if missing:
         raise DataError(f"{path}:{lineno}: missing field(s) {missing}; the row has {list(row)}")
+    for k in required:
+        if k != "label" and not isinstance(row[k], str):
+            raise DataError(
+                f"{path}:{lineno}: field {k!r} is a {type(row[k]).__name__} "
+                f"({row[k]!r:.40}), not a string"
+            )
     if n_labels is not None:
         label = row["label"]
-        if not isinstance(label, int) or not 0 <= label < n_labels:
+        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < n_labels:
             raise DataError(
-                f"{path}:{lineno}: label {label!r} is outside labels.json (0..{n_labels - 1})"
+                f"{path}:{lineno}: label {label!r} is outside labels.json (0..{n_labels - 1}); "
+                "labels are integer indices into labels.json"
             )
     return row
 
@@ -160,9 +190,14 @@ def _parse_row(path, lineno, line, required, n_labels) -> dict:
 def read_labels(folder: Path) -> list[str]:
     path = folder / "labels.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
+        names = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
         raise DataError(f"{path}: cannot read the class names ({e})") from e
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DataError(f"{path}: must be a JSON list of class names (strings), in label order")
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise DataError(f"{path}: needs at least 2 class names, each once; it has {names}")
+    return names
 
 
 def sha256(path: Path) -> str:
@@ -182,6 +217,16 @@ def find_local(name: str) -> Path | None:
         if (base / name / "test.jsonl.gz").exists():
             return base / name
     return None
+
+
+def portable(folder: Path) -> str:
+    """``folder`` as results record it: under ``$RNNPAPER_DATA_DIR`` or ``data/``, never a
+    machine's absolute path."""
+    env, local = paths.data_dirs()[0], paths.LOCAL_DATA
+    for base, label in ((local, "data"), (env, "$RNNPAPER_DATA_DIR")):
+        if folder.is_relative_to(base):
+            return f"{label}/{folder.relative_to(base).as_posix()}"
+    return folder.name
 
 
 def _searched(name: str) -> list[str]:
@@ -296,7 +341,7 @@ def _load(name: str):
     info = {
         "dataset": name,
         "origin": origin,
-        "folder": str(folder),
+        "folder": portable(folder),
         "hub_id": s.hub_id,
         "files_sha256": files,
         "labels": labels,

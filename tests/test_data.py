@@ -3,6 +3,7 @@
 import gzip
 import json
 import re
+import time
 
 import datasets
 import pytest
@@ -47,7 +48,7 @@ def test_env_dir_wins_over_data_dir(env_dir):
     toy_classification(env_dir / "local" / "trec", n=50)
     dd = data.load("trec")
     assert len(dd["train"]) + len(dd["validation"]) == 30
-    assert data.describe("trec")["folder"] == str(env_dir / "env" / "trec")
+    assert data.describe("trec")["folder"] == "$RNNPAPER_DATA_DIR/trec"  # no machine path
 
 
 def test_data_dir_used_when_env_dir_lacks_the_set(env_dir):
@@ -175,3 +176,148 @@ def test_real_mirror_split_sizes(real_data_dir, fresh_data):
     assert sizes["sst2"] == {"train": 6920, "validation": 872, "test": 1821}
     assert sizes["trec"]["train"] + sizes["trec"]["validation"] == 5452
     assert data.label_names("trec") == ["ABBR", "ENTY", "DESC", "HUM", "LOC", "NUM"]
+
+
+# --------------------------------------------------------------- every bad file: one table
+
+OK_ROWS = [{"text": f"text {i}", "label": i % 2} for i in range(6)]
+
+
+def _gz(rows) -> bytes:
+    text = "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
+    return gzip.compress(text.encode("utf-8"))
+
+
+# (case id, file under the dataset folder, its bytes (None: a folder), message regex)
+BAD_FILES = [
+    (
+        "plain text named .gz",
+        "test.jsonl.gz",
+        b'{"text": "a", "label": 0}\n',
+        r"plain text, not gzip",
+    ),
+    (
+        "truncated gzip",
+        "train.jsonl.gz",
+        _gz(OK_ROWS * 50)[:60],
+        r"corrupt gzip file after line \d+",
+    ),
+    (
+        "not UTF-8",
+        "test.jsonl.gz",
+        gzip.compress(b'{"text": "ok", "label": 0}\n{"text": "caf\xe9", "label": 1}\n'),
+        r"test\.jsonl\.gz:2: byte 0xe9 at column 14 is not UTF-8",
+    ),
+    (
+        "bad JSON",
+        "test.jsonl.gz",
+        _gz([OK_ROWS[0], '{"text": "x",']),
+        r"test\.jsonl\.gz:2: not valid JSON",
+    ),
+    (
+        "array row",
+        "test.jsonl.gz",
+        _gz([OK_ROWS[0], "[1, 2]"]),
+        r"test\.jsonl\.gz:2: expected a JSON object, got list",
+    ),
+    (
+        "missing field",
+        "train.jsonl.gz",
+        _gz([{"label": 0}]),
+        r"train\.jsonl\.gz:1: missing field\(s\) \['text'\]",
+    ),
+    (
+        "label out of range",
+        "test.jsonl.gz",
+        _gz([{"text": "x", "label": 2}]),
+        r"test\.jsonl\.gz:1: label 2 is outside labels\.json \(0\.\.1\)",
+    ),
+    (
+        "label as string",
+        "test.jsonl.gz",
+        _gz([{"text": "x", "label": "1"}]),
+        r"test\.jsonl\.gz:1: label '1' is outside.*integer indices",
+    ),
+    (
+        "label as bool",
+        "test.jsonl.gz",
+        _gz([{"text": "x", "label": True}]),
+        r"test\.jsonl\.gz:1: label True is outside",
+    ),
+    (
+        "text as number",
+        "train.jsonl.gz",
+        _gz([{"text": 5, "label": 0}]),
+        r"train\.jsonl\.gz:1: field 'text' is a int \(5\), not a string",
+    ),
+    ("empty test file", "test.jsonl.gz", gzip.compress(b""), r"test\.jsonl\.gz: has no rows"),
+    (
+        "blank lines only",
+        "train.jsonl.gz",
+        gzip.compress(b"\n\n"),
+        r"train\.jsonl\.gz: has no rows",
+    ),
+    ("split is a folder", "train.jsonl.gz", None, r"train\.jsonl\.gz: cannot be read"),
+    (
+        "labels.json not JSON",
+        "labels.json",
+        b"neg, pos",
+        r"labels\.json: cannot read the class names",
+    ),
+    (
+        "labels.json not a list",
+        "labels.json",
+        b'{"0": "neg"}',
+        r"labels\.json: must be a JSON list of class names",
+    ),
+    (
+        "labels.json repeats",
+        "labels.json",
+        b'["neg", "neg"]',
+        r"labels\.json: needs at least 2 class names, each once",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, content, pattern", [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES]
+)
+def test_every_bad_file_names_file_line_and_fix(env_dir, name, content, pattern):
+    folder = env_dir / "env" / "trec"
+    toy_classification(folder)
+    target = folder / name
+    if content is None:
+        target.unlink()
+        target.mkdir()
+    else:
+        target.write_bytes(content)
+    t0 = time.perf_counter()
+    with pytest.raises(data.DataError) as e:
+        data.load("trec")
+    assert time.perf_counter() - t0 < 5
+    assert re.search(pattern, str(e.value)), str(e.value)
+    assert str(target) in str(e.value)
+
+
+def test_blank_lines_in_a_split_file_are_skipped(env_dir):
+    folder = env_dir / "env" / "trec"
+    toy_classification(folder)
+    write_split(folder, "test", [OK_ROWS[0], "", OK_ROWS[1], "   ", ""])  # trailing blank lines
+    assert data.load("trec")["test"]["text"] == ["text 0", "text 1"]
+
+
+def test_summarization_fields_must_be_strings(env_dir):
+    folder = env_dir / "env" / "aeslc"
+    write_split(
+        folder, "test", [{"document": "d", "summary": "s"}, {"document": None, "summary": "s"}]
+    )
+    with pytest.raises(data.DataError, match=r"test\.jsonl\.gz:2: field 'document' is a NoneType"):
+        data.load("aeslc")
+
+
+def test_results_record_no_absolute_data_path(env_dir):
+    toy_classification(env_dir / "env" / "trec")
+    toy_classification(env_dir / "local" / "sst2")
+    assert data.describe("trec")["folder"] == "$RNNPAPER_DATA_DIR/trec"
+    assert data.describe("sst2")["folder"] == "data/sst2"
+    assert str(env_dir) not in json.dumps([data.describe(n) for n in ("trec", "sst2")])

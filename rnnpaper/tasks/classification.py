@@ -8,7 +8,10 @@ quoted replies first. Training batches hold texts of one length (no padding), sh
 (seed, epoch) so a resumed run sees the same batches.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -66,13 +69,20 @@ def _subsample(texts, labels, limit, seed=0):
     return [texts[i] for i in idx], [labels[i] for i in idx]
 
 
-def prepare(name: str, sizes: DataSizes, dd=None, label_names=None) -> Prepared:
-    """Tokenize, truncate to ``max_len``, build the vocabulary on train, encode every split."""
-    if dd is None:
+def prepare(name: str, sizes: DataSizes, dd=None, label_names=None, info=None) -> Prepared:
+    """Tokenize, truncate to ``max_len``, build the vocabulary on train, encode every split.
+
+    ``dd``, ``label_names``, ``info``: a user's table (:func:`rnnpaper.userdata.load_table`);
+    ``info`` is merged into ``Prepared.info``, and its file hash (``files_sha256``), columns,
+    class names and split recipe enter ``info["preprocessing"]["source"]``, so that every
+    configuration hash built from them changes when the data does.
+    """
+    user = dd is not None
+    if not user:
         dd, label_names, info = data.load(name), data.label_names(name), data.describe(name)
         pretok = data.REGISTRY[name].pretokenized
     else:
-        info, pretok = {"dataset": name, "origin": "user file"}, False
+        info, pretok = {"dataset": name, "origin": "user file", **(info or {})}, False
     raw = {}
     for split in ("train", "validation", "test"):
         texts, labels = list(dd[split]["text"]), list(dd[split]["label"])
@@ -87,8 +97,14 @@ def prepare(name: str, sizes: DataSizes, dd=None, label_names=None) -> Prepared:
         cut = [t[: sizes.max_len] for t in toks[s]]
         ids = [vocab.encode(t) or [vocab.unk_id] for t in cut]  # an empty text: one <unk>
         splits[s] = Split(cut, ids, np.asarray(y), np.array([len(t) for t in toks[s]]))
-    info = {**info, "preprocessing": _describe_prep(name, sizes, splits, vocab)}
+    prep = _describe_prep(name, sizes, splits, vocab)
+    if user:
+        prep["source"] = {k: info.get(k) for k in SOURCE_KEYS} | {"label_names": label_names}
+    info = {**info, "preprocessing": prep}
     return Prepared(name, list(label_names), vocab, splits, info)
+
+
+SOURCE_KEYS = ("files_sha256", "text_column", "label_column", "splits")  # of a user's table
 
 
 def _describe_prep(name, sizes, splits, vocab) -> dict:
@@ -143,6 +159,17 @@ def train_batches(split: Split, batch_size: int, seed: int, quantum: int = 1):
     return batches
 
 
+def data_run_dir(prep: Prepared, run_dir):
+    """``run_dir`` of a benchmark dataset; for a user's table ``run_dir/data-<hash>``, the hash
+    of its file, columns, classes and splits: another file never meets this one's checkpoint
+    (which :func:`rnnpaper.train.fit` would refuse), and switching back reuses its runs."""
+    source = prep.info["preprocessing"].get("source")
+    if run_dir is None or source is None:
+        return run_dir
+    blob = json.dumps(source, sort_keys=True, default=str).encode()
+    return Path(run_dir) / f"data-{hashlib.sha256(blob).hexdigest()[:12]}"
+
+
 @torch.no_grad()
 def predict(model: Classifier, split: Split, batch_size: int = 256) -> np.ndarray:
     """Predicted classes of every example of ``split`` in order."""
@@ -171,8 +198,10 @@ def train_classifier(
     """Train one classifier on ``prep`` (best epoch by validation accuracy) -> (model, fit).
 
     ``embedding``: initial vectors (V, E), frozen when ``freeze``. ``run_dir`` and ``meta``:
-    checkpoint and cache of :func:`rnnpaper.train.fit`.
+    checkpoint and cache of :func:`rnnpaper.train.fit` (for a user's table, a subfolder of
+    ``run_dir`` per data: see :func:`data_run_dir`).
     """
+    run_dir = data_run_dir(prep, run_dir)
     train.seed_everything(tcfg.seed)
     model = Classifier(len(prep.vocab), len(prep.label_names), cfg, prep.vocab.pad_id)
     if embedding is not None:
