@@ -17,7 +17,7 @@ PACKAGE   := $(shell find rnnpaper -name "*.py")
 PAPER_SRC := paper/rnnpaper.tex $(wildcard paper/*.bib paper/sections/*.tex)
 
 .PHONY: help paper pdf notebooks test lint format lab venv tex clean benchmark \
-        book smoke-notebooks chromium clean-book
+        book smoke-notebooks chromium clean-book classify
 
 help: ## list the targets
 	@echo "rnnpaper: make <target>"
@@ -126,3 +126,12 @@ clean: clean-book
 clean-book: ## remove the books, the smoke-profile executed notebooks and the screenshots
 	rm -rf build/book build/book-src build/book-smoke build/book-smoke-src \
 	  build/smoke-executed build/book-screenshots
+
+# Your own data: the classification study on a CSV/TSV/JSONL file (rnnpaper/classify.py).
+CLASSIFY_PROFILE = $(if $(filter command line,$(origin PROFILE)),$(PROFILE),smoke)
+classify: | venv ## your own data: make classify DATA=file.csv TEXT=col LABEL=col [PROFILE=smoke|paper] [OUT=dir]
+	@test -n "$(DATA)" -a -n "$(TEXT)" -a -n "$(LABEL)" || { \
+	  echo "usage: make classify DATA=file.csv TEXT=column LABEL=column [PROFILE=smoke|paper] [OUT=dir]"; \
+	  echo "e.g.   make classify DATA=examples/reviews.csv TEXT=review LABEL=sentiment"; exit 2; }
+	$(PY) -m rnnpaper classify "$(DATA)" --text "$(TEXT)" --label "$(LABEL)" \
+	  --profile $(CLASSIFY_PROFILE) $(if $(OUT),--out "$(OUT)")

@@ -251,12 +251,15 @@ def _check_columns(path, rows, text_column, label_column):
     if text_column == label_column:
         raise UserDataError(f"{path}: text and label are both column {text_column!r}")
     for lineno, row in rows:
-        for col, what in ((text_column, "--text"), (label_column, "--label")):
+        for col, what, param in (
+            (text_column, "--text", "text_column"),
+            (label_column, "--label", "label_column"),
+        ):
             if col not in row:
                 raise UserDataError(
                     f"{path}:{lineno}: no column {col!r}; the columns are {list(row)}"
-                    f"{_column_hint(path, col, list(row))} (set text_column / label_column, "
-                    f"{what} on the command line)"
+                    f"{_column_hint(path, col, list(row))} (name the column with {what} "
+                    f"or {param}=)"
                 )
 
 
