@@ -242,7 +242,7 @@ def predict(folder, name: str, texts: list[str]) -> list[str]:
     model = Classifier(
         len(vocab), len(meta["label_names"]), ModelConfig(**meta["models"][name]), vocab.pad_id
     )
-    model.load_state_dict(torch.load(folder / f"{name}.pt", weights_only=True))
+    model.load_state_dict(torch.load(folder / f"{name}.pt", weights_only=True, map_location="cpu"))
     model.eval()
     seqs = [
         vocab.encode(text.tokenize(t, False)[: meta["max_len"]]) or [vocab.unk_id] for t in texts

@@ -30,7 +30,8 @@ What ``fit`` guarantees:
 * a non-finite loss stops the run with :class:`NonFiniteLossError` naming epoch and step;
 * after each epoch ``run_dir/checkpoint.pt`` holds model, optimiser, RNG state, history and the
   best weights so far; calling ``fit`` again with the same ``run_dir`` and config resumes after
-  the last finished epoch (a checkpoint of another config is refused);
+  the last finished epoch (a checkpoint of another config is refused; an unreadable one and
+  stray ``*.tmp*`` files of a killed write are removed, and the run starts again);
 * at the end the best weights (by ``monitor``) are loaded into ``model``, saved to
   ``run_dir/best.pt``, and ``run_dir/result.json`` is written atomically with the resolved
   config, seed, git commit, package versions, parameter count, wall time (training plus
@@ -45,6 +46,7 @@ Checkpoints hold only tensors and plain Python values and load with
 import hashlib
 import json
 import math
+import pickle
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -53,7 +55,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from rnnpaper import results
+from rnnpaper import devices, results
 from rnnpaper.seeding import seed_everything
 
 __all__ = [
@@ -167,8 +169,8 @@ def _state(model) -> dict:
 class _Run:
     """Mutable state of one fit (what the checkpoint saves)."""
 
-    def __init__(self, model, cfg, chash):
-        self.model, self.cfg, self.chash = model, cfg, chash
+    def __init__(self, model, cfg, chash, device):
+        self.model, self.cfg, self.chash, self.device = model, cfg, chash, device
         self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.epoch, self.step, self.history = 0, 0, []
         self.best_value, self.best_epoch, self.best_state = None, -1, _state(model)
@@ -209,12 +211,18 @@ class _Run:
             "wall_s": self.wall_s,
             "rng": torch.get_rng_state(),
         }
+        if self.device.type == "cuda":
+            ckpt["cuda_rng"] = torch.cuda.get_rng_state(self.device)
         tmp = path.with_suffix(".tmp")
         torch.save(ckpt, tmp)
         tmp.replace(path)
 
-    def load(self, path: Path) -> None:
-        ckpt = torch.load(path, weights_only=True)
+    def load(self, path: Path) -> bool:
+        """Resume from ``path``; False when it cannot be read (a partial file)."""
+        try:
+            ckpt = torch.load(path, weights_only=True, map_location=self.device)
+        except (RuntimeError, EOFError, OSError, pickle.UnpicklingError):
+            return False
         if ckpt["config_hash"] != self.chash:
             raise ValueError(
                 f"{path} belongs to another config ({ckpt['config_hash']} != "
@@ -235,7 +243,10 @@ class _Run:
             "wall_s",
         ):
             setattr(self, k, ckpt[k])
-        torch.set_rng_state(ckpt["rng"])
+        torch.set_rng_state(ckpt["rng"].cpu())
+        if "cuda_rng" in ckpt and self.device.type == "cuda":
+            torch.cuda.set_rng_state(ckpt["cuda_rng"].cpu(), self.device)
+        return True
 
 
 def _train_epoch(run: _Run, batches: list, loss_fn, total_steps: int) -> float:
@@ -251,7 +262,7 @@ def _train_epoch(run: _Run, batches: list, loss_fn, total_steps: int) -> float:
         mininterval=2.0,
     )
     for i, batch in enumerate(bar):
-        loss, n_tokens = loss_fn(model, batch)
+        loss, n_tokens = loss_fn(model, devices.to(batch, run.device))
         if not torch.isfinite(loss):
             raise NonFiniteLossError(
                 f"loss is {loss.item()} at epoch {run.epoch + 1}, step {i + 1} of the epoch "
@@ -289,22 +300,32 @@ def fit(
     mode: str = "max",
     run_dir: Path | None = None,
     meta: dict | None = None,
+    device=None,
 ) -> FitResult:
-    """Train ``model`` in place under ``config``; see the module docstring for the contract."""
+    """Train ``model`` in place under ``config``; see the module docstring for the contract.
+
+    ``device`` (a name or ``torch.device``): where the model is moved and every batch follows
+    it; None keeps the model where it is (see :mod:`rnnpaper.devices`).
+    """
+    device = devices.of(model) if device is None else devices.resolve(str(device))
+    model.to(device)
     if mode not in ("max", "min"):
         raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
     chash = config_hash(config, meta)
     run_dir = Path(run_dir) if run_dir is not None else None
     if (done := finished_result(run_dir, chash)) and (run_dir / "best.pt").exists():
-        model.load_state_dict(torch.load(run_dir / "best.pt", weights_only=True))
+        best = torch.load(run_dir / "best.pt", weights_only=True, map_location=device)
+        model.load_state_dict(best)
         return _result_from_payload(done)
     seed_everything(config.seed)
-    run = _Run(model, config, chash)
+    run = _Run(model, config, chash, device)
     ckpt_path = run_dir / "checkpoint.pt" if run_dir is not None else None
     if ckpt_path is not None:
         run_dir.mkdir(parents=True, exist_ok=True)
-        if ckpt_path.exists():
-            run.load(ckpt_path)
+        for stray in run_dir.glob("*.tmp*"):  # a write cut short by a kill
+            stray.unlink(missing_ok=True)
+        if ckpt_path.exists() and not run.load(ckpt_path):
+            ckpt_path.unlink()  # a partial checkpoint: the run starts again
     total_steps, first = _total_steps(train_batches, config)
     stopped = False
     while run.epoch < config.epochs and not stopped:
@@ -347,7 +368,7 @@ def _finish(run: _Run, stopped: bool, monitor, mode, run_dir, meta) -> FitResult
         "environment": results.environment(),
     }
     if run_dir is not None:
-        torch.save(run.best_state, run_dir / "best.pt")
+        torch.save({k: v.cpu() for k, v in run.best_state.items()}, run_dir / "best.pt")
         results.write_json(run_dir / "result.json", payload)
     return _result_from_payload(payload, skipped=False)
 

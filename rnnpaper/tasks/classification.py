@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rnnpaper import data, metrics, text, train
+from rnnpaper import data, devices, metrics, text, train
 from rnnpaper.models.classifier import Classifier, ModelConfig, init_embedding
 
 
@@ -174,13 +174,14 @@ def data_run_dir(prep: Prepared, run_dir):
 def predict(model: Classifier, split: Split, batch_size: int = 256) -> np.ndarray:
     """Predicted classes of every example of ``split`` in order."""
     model.eval()
+    dev = devices.of(model)
     lengths = [len(s) for s in split.ids]
     order = np.argsort(lengths, kind="stable")
     pred = np.empty(len(lengths), dtype=int)
     for k in range(0, len(order), batch_size):
         idx = order[k : k + batch_size].tolist()
         ids, mask, _ = collate(split, idx)
-        pred[idx] = model(ids, mask).argmax(1).numpy()
+        pred[idx] = model(ids.to(dev), mask.to(dev)).argmax(1).cpu().numpy()
     return pred
 
 
@@ -194,12 +195,15 @@ def train_classifier(
     meta: dict | None = None,
     embedding: torch.Tensor | None = None,
     freeze: bool = False,
+    device=None,
 ) -> tuple[Classifier, train.FitResult]:
     """Train one classifier on ``prep`` (best epoch by validation accuracy) -> (model, fit).
 
     ``embedding``: initial vectors (V, E), frozen when ``freeze``. ``run_dir`` and ``meta``:
     checkpoint and cache of :func:`rnnpaper.train.fit` (for a user's table, a subfolder of
-    ``run_dir`` per data: see :func:`data_run_dir`).
+    ``run_dir`` per data: see :func:`data_run_dir`). ``device``: where it trains (default
+    ``RNNPAPER_DEVICE``, else cuda when present: :func:`rnnpaper.devices.resolve`); the
+    model is returned on the CPU, so code using it afterwards needs no device.
     """
     run_dir = data_run_dir(prep, run_dir)
     train.seed_everything(tcfg.seed)
@@ -222,5 +226,6 @@ def train_classifier(
         mode="max",
         run_dir=run_dir,
         meta=meta,
+        device=devices.resolve(device),
     )
-    return model, fit
+    return model.cpu(), fit
