@@ -21,6 +21,12 @@ def test_table_has_producer_header_and_booktabs_rules(tmp_path):
     assert r"lstm\_bi & 0.88 \\" in text
 
 
+def test_raw_columns_are_written_as_latex(tmp_path):
+    df = pd.DataFrame({"item": ["eq_1"], "maths": [r"$\hat y_t$"]})
+    text = latex.table(df, tmp_path / "t.tex", "01-x.ipynb", raw=("maths",)).read_text()
+    assert r"eq\_1 & $\hat y_t$ \\" in text
+
+
 def test_macro_names_are_letters_only_and_distinct():
     assert latex.macro_name("sst2 test acc") == "SstTwoTestAcc"
     assert latex.macro_name("20newsgroups") == "TwoZeronewsgroups"

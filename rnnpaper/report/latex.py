@@ -43,9 +43,17 @@ def fmt(x, digits: int = 1) -> str:
 
 
 def table(
-    df: pd.DataFrame, path: Path, producer: str, digits: int = 1, align: str | None = None
+    df: pd.DataFrame,
+    path: Path,
+    producer: str,
+    digits: int = 1,
+    align: str | None = None,
+    raw: tuple = (),
 ) -> Path:
-    """Write ``df`` as a booktabs tabular fragment (the caption lives in the paper)."""
+    """Write ``df`` as a booktabs tabular fragment (the caption lives in the paper).
+
+    Cells of the columns named in ``raw`` are LaTeX already and are written as they are.
+    """
     align = align or "l" + "r" * (len(df.columns) - 1)
     lines = [
         HEADER.format(producer=producer),
@@ -54,8 +62,10 @@ def table(
         " & ".join(escape(c) for c in df.columns) + r" \\",
         "\\midrule",
     ]
+    verbatim = [c in raw for c in df.columns]
     for row in df.itertuples(index=False):
-        lines.append(" & ".join(fmt(v, digits) for v in row) + r" \\")
+        cells = (v if keep else fmt(v, digits) for v, keep in zip(row, verbatim, strict=True))
+        lines.append(" & ".join(cells) + r" \\")
     lines += ["\\bottomrule", "\\end{tabular}", ""]
     return _write(path, "\n".join(lines))
 
