@@ -139,3 +139,16 @@ def test_macro_names_are_defined_once_across_all_generated_files():
         for name in re.findall(r"\\newcommand\{\\(\w+)\}", path.read_text()):
             assert name not in seen, f"\\{name} is defined in {seen.get(name)} and {path.name}"
             seen[name] = path.name
+
+
+def test_the_data_table_shows_exactly_the_datasets_the_studies_use():
+    from rnnpaper.studies.classification import config as cls
+    from rnnpaper.studies.dataset_stats.config import IN_PAPER
+    from rnnpaper.studies.summarization import config as summ
+    from rnnpaper.tasks import word_vectors
+
+    used = set(cls.DATASETS) | set(summ.DATASETS) | set(word_vectors.CORPUS)
+    assert set(IN_PAPER) == used
+    table = (PAPER / "generated" / "00-data_stats.tex").read_text()
+    shown = re.findall(r"^([\w\\]+) &", table.split("\\midrule")[1], re.M)
+    assert [s.replace("\\_", "_") for s in shown] == list(IN_PAPER)  # no ag_news row

@@ -5,7 +5,7 @@ writes the dataset table, the macros and the length histograms from that file on
 """
 
 from .config import PROFILES, STEM
-from .report import report, stats_table, write_report
+from .report import in_paper, report, stats_table, write_report
 from .run import run
 
-__all__ = ["PROFILES", "STEM", "report", "run", "stats_table", "write_report"]
+__all__ = ["PROFILES", "STEM", "in_paper", "report", "run", "stats_table", "write_report"]

@@ -1,4 +1,5 @@
-"""Notebook 00's settings: which datasets are described, and how lengths are summarised."""
+"""Notebook 00's settings: which datasets are described, which of them the paper shows, and
+how lengths are summarised."""
 
 from dataclasses import dataclass
 
@@ -10,6 +11,9 @@ STEM = "00-data"
 PRODUCER = f"{STEM}.ipynb"
 PERCENTILES = (50, 90, 99)
 LENGTH_BINS = np.unique(np.logspace(0, 6, 61).astype(int))  # 1 .. 10^6 tokens
+# The datasets some study trains or evaluates on: the paper's table, macros and figure show
+# these only. AG News stays in the data layer (and in stats.json) but no study uses it.
+IN_PAPER = ("sst2", "sst5", "trec", "imdb", "20newsgroups", "gigaword", "aeslc")
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,19 @@ import pandas as pd
 from rnnpaper import paths, results
 from rnnpaper.report import latex, plotting
 
-from .config import PERCENTILES, PRODUCER, STEM
+from .config import IN_PAPER, PERCENTILES, PRODUCER, STEM
+
+
+def in_paper(stats: dict) -> list[dict]:
+    """The described datasets that some study uses (config.IN_PAPER), in the paper's order."""
+    by = {r["dataset"]: r for r in stats["datasets"]}
+    return [by[name] for name in IN_PAPER if name in by]
 
 
 def stats_table(stats: dict) -> pd.DataFrame:
     """The paper's dataset table from a results file's contents."""
     rows = []
-    for r in stats["datasets"]:
+    for r in in_paper(stats):
         maj = r.get("majority_test")
         rows.append(
             {
@@ -34,7 +40,7 @@ def stats_table(stats: dict) -> pd.DataFrame:
 
 def macros(stats: dict) -> dict:
     """Numbers of the data section that the paper quotes in prose."""
-    by = {r["dataset"]: r for r in stats["datasets"]}
+    by = {r["dataset"]: r for r in in_paper(stats)}
     out = {
         "data validation percent": int(round(100 * stats["validation_fraction"])),
         "data validation seed": str(stats["validation_seed"]),
@@ -59,15 +65,16 @@ def write_report(results_path: Path, generated: Path, producer: str = PRODUCER) 
 def plot_lengths(stats: dict, path: Path) -> Path:
     """Step histograms of token lengths per dataset, log-scaled x axis."""
     bins = np.array(stats["length_bins"])
-    fig, axes = plt.subplots(1, 2, figsize=(7.5, 2.8), sharex=True)
-    for r in stats["datasets"]:
+    fig, axes = plt.subplots(1, 2, figsize=(6.3, 2.6), sharex=True)  # the paper's text width
+    for r in in_paper(stats):
         ax = axes[0] if r["task"] == "classification" else axes[1]
         counts = np.array(r["length_hist"], dtype=float)
-        ax.stairs(counts / counts.sum(), bins, label=r["dataset"])
+        dashed = r["dataset"] == "sst5"  # SST-5 shares SST-2's sentences: it would hide them
+        ax.stairs(counts / counts.sum(), bins, label=r["dataset"], ls="--" if dashed else "-")
     titles = ("classification (train)", "summarization (train documents)")
     for ax, title in zip(axes, titles, strict=True):
         ax.set(xscale="log", xlim=(1, 2e4), xlabel="tokens per text", title=title)
-        ax.legend(fontsize=7, frameon=False)
+        ax.legend(fontsize=8, frameon=False)
     axes[0].set_ylabel("share of texts")
     out = plotting.save(fig, path)
     plt.close(fig)
