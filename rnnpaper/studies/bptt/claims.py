@@ -1,16 +1,36 @@
-"""The computations behind the errata table: each predicate is True when the proposal's
-statement holds as written (the table in :mod:`.errata` names them).
+"""The computations behind the errata table: each check returns a verdict on one statement of
+the proposal (:data:`WRONG`, :data:`INCOMPLETE` or :data:`CORRECT`) or a boolean that
+:func:`verdict` turns into one; the table in :mod:`.errata` names them.
 
 BPTT on two steps (eqs. 4-18), the activations (eqs. 24-27), LSTM and GRU (eqs. 28-37) and
 the HMM (eqs. 38-39); every check runs in float64.
 """
 
-from collections.abc import Callable
+import functools
 
-import numpy as np
 import torch
 
-from rnnpaper.models import bptt, cells, gradient_flow, hmm, recurrent
+from rnnpaper.models import bptt, cells, gradient_flow
+
+WRONG, INCOMPLETE, CORRECT = "wrong", "incomplete", "correct"  # correct = correct as stated
+
+
+def verdict(holds: bool, complete: bool = True) -> str:
+    """Wrong when the statement fails; incomplete when it holds but omits what decides it."""
+    return WRONG if not holds else CORRECT if complete else INCOMPLETE
+
+
+def _orthogonal(H: int, seed: int = 0) -> torch.Tensor:
+    """A random orthogonal (H, H) matrix, float64."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.linalg.qr(torch.randn(H, H, generator=g, dtype=torch.float64))[0]
+
+
+def jacobian_norm(run, x0: torch.Tensor) -> float:
+    """Spectral norm of d run(x0) / d x0 for a map of (H,) vectors."""
+    J = torch.autograd.functional.jacobian(run, x0)  # (H, H)
+    return torch.linalg.matrix_norm(J, 2).item()
+
 
 # --- BPTT on two steps (eqs. 4-18), h_0 = 0 as in Algorithm 1 -----------------------------
 
@@ -62,26 +82,41 @@ def sum_is_loss_at_2() -> bool:
     return torch.allclose(last["U"], total["U"])  # (dL_1/dW = 0 here since h_0 = 0)
 
 
-def elman_matches_torch() -> bool:
-    """Eq. 1 (the from-scratch Elman cell) equals torch.nn.RNNCell with copied weights."""
-    torch.manual_seed(0)
-    ref, cell = torch.nn.RNNCell(3, 4).double(), cells.ElmanCell(3, 4).double()
-    cell.load_torch_weights(ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
-    x, h = torch.randn(2, 3, dtype=torch.double), torch.randn(2, 4, dtype=torch.double)
-    return torch.allclose(cell(x, h), ref(x, h))
-
-
-def output_activation_is_tanh_ok() -> bool:
-    """Eq. 2 with the tanh of eq. 1 gives a distribution over the classes."""
+def table1_shapes() -> bool:
+    """Table 1's U (E, H), W (H, H), V (H, C) used transposed give h_t (H,) and o_t (C,)."""
     p, X, _ = _two_steps()
-    y_hat = torch.tanh(bptt.elman_forward(p, X)[1])  # eq. 2 with f = tanh
-    return bool((y_hat >= 0).all() and torch.allclose(y_hat.sum(-1), torch.ones(1).double()))
+    h, o = bptt.elman_forward(p, X)  # computes x_t U + h W, i.e. U^T x_t + W^T h_{t-1}
+    shapes = {k: tuple(v.shape) for k, v in p.items()}
+    table = {"U": (3, 4), "W": (4, 4), "V": (4, 5), "b_h": (4,), "b_y": (5,)}
+    return shapes == table and h.shape[-1] == 4 and o.shape[-1] == 5
 
 
 def yhat_has_hidden_size() -> bool:
     """The output y^_t has as many entries as hidden units (Table 1)."""
     p, X, _ = _two_steps()
     return bptt.elman_forward(p, X)[1].shape[-1] == p["W"].shape[0]  # C = 5 vs H = 4
+
+
+def elman_matches_torch(nonlinearity: str = "tanh") -> bool:
+    """Eq. 1 with f = tanh or ReLU equals torch.nn.RNNCell with copied weights."""
+    torch.manual_seed(0)
+    ref = torch.nn.RNNCell(3, 4, nonlinearity=nonlinearity).double()
+    cell = cells.ElmanCell(3, 4, nonlinearity=nonlinearity).double()
+    cell.load_torch_weights(ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
+    x, h = torch.randn(2, 3, dtype=torch.double), torch.randn(2, 4, dtype=torch.double)
+    return torch.allclose(cell(x, h), ref(x, h))
+
+
+def eq2_with_softmax_is_the_classifier() -> bool:
+    """Eq. 2 with f = softmax is a distribution whose -log y^_t[y_t] is torch's cross-entropy."""
+    p, X, Y = _two_steps()
+    o = bptt.elman_forward(p, X)[1]  # (T, B, C) logits V^T h_t + b_y
+    y_hat = torch.softmax(o, -1)  # eq. 2 with f = softmax
+    nll = -y_hat.gather(-1, Y.T[..., None]).log().squeeze(-1)  # eq. 3 per step (T, B)
+    ce = torch.nn.functional.cross_entropy(o.flatten(0, 1), Y.T.flatten(), reduction="none")
+    return torch.allclose(y_hat.sum(-1), torch.ones(1).double()) and torch.allclose(
+        nll.flatten(), ce
+    )
 
 
 def algorithm1_literal() -> bool:
@@ -115,17 +150,49 @@ def derivative_formulas() -> bool:
     return ok and torch.allclose((e - 1 / e) / (e + 1 / e), torch.tanh(x.detach()))
 
 
-def codomain_holds(key: str) -> Callable[[], bool]:
-    """A check: the proposal's codomain of ``key`` (sigmoid, sigmoid', tanh, tanh') holds."""
-    return lambda: dict(
-        (r[0], r[3]) for r in gradient_flow.ranges_table(gradient_flow.activation_ranges())
-    )[key]
+@functools.cache
+def _ranges() -> dict:
+    return gradient_flow.activation_ranges()
 
 
-def vanishing_only_from_derivative() -> bool:
-    """tanh' <= 1 everywhere, yet rho = 2 makes dh_T/dh_0 grow: the claim is incomplete."""
-    sweep = gradient_flow.spectral_radius_sweep([2.0], T=30, hidden=32)
-    return sweep[2.0] < 1.0
+def codomain(key: str, lo: float, hi: float) -> bool:
+    """A stated codomain [lo, hi] of sigmoid, sigmoid', tanh or tanh' is tight: its ends are
+    the infimum and supremum of the range (measured on a fine float64 grid)."""
+    r = _ranges()[key]
+    return abs(r["min"] - lo) < 1e-6 and abs(r["max"] - hi) < 1e-6
+
+
+def sigmoid_vanishing(T: int = 30, H: int = 16) -> str:
+    """sigma' <= 1/4 makes ||dh_T/dh_0|| vanish only while ||W|| < 4: at the fixed point
+    h = 1/2 of h_t = sigma(W^T h_{t-1} + b) with W = s Q (Q orthogonal) it is (s/4)^T."""
+    norms = {}
+    for s in (2.0, 6.0):
+        W = s * _orthogonal(H)  # (H, H)
+        b = -0.5 * W.sum(0)  # puts the fixed point at h = 1/2, where sigma' = 1/4
+        run = lambda h, W=W, b=b: _repeat(lambda h: torch.sigmoid(h @ W + b), h, T)  # noqa: E731
+        norms[s] = jacobian_norm(run, torch.full((H,), 0.5, dtype=torch.float64))
+    return verdict(norms[2.0] < 1e-6, complete=norms[6.0] < 1.0)  # (1/2)^30, (3/2)^30
+
+
+def _repeat(step, h, T: int):
+    for _ in range(T):
+        h = step(h)
+    return h
+
+
+def tanh_gradient_stable(T: int = 50, H: int = 16) -> bool:
+    """tanh' stays away from 0, and a tanh RNN keeps ||dh_T/dh_0|| from vanishing."""
+    saturated = 1 - torch.tanh(torch.tensor(5.0, dtype=torch.float64)) ** 2  # 1.8e-4
+    W, g = 0.9 * _orthogonal(H), torch.Generator().manual_seed(1)
+    X = torch.randn(T, H, generator=g, dtype=torch.float64)  # (T, H) input projections
+    carried = jacobian_norm(lambda h: _scan(lambda h, x: torch.tanh(h @ W + x), h, X), X[0] * 0)
+    return bool(saturated > 1e-2 and carried > 1e-2)
+
+
+def _scan(step, h, X):
+    for x in X:
+        h = step(h, x)
+    return h
 
 
 def exploding_needs_large_loss() -> bool:
@@ -133,100 +200,3 @@ def exploding_needs_large_loss() -> bool:
     short = gradient_flow.spectral_radius_sweep([1.5], T=10, hidden=32)[1.5]
     long = gradient_flow.spectral_radius_sweep([1.5], T=50, hidden=32)[1.5]
     return long < 10 * short
-
-
-def lstm_state_gradient(scale: float, T: int, hidden: int = 32, seed: int = 0) -> float:
-    """||d(h_T + C_T)/d(h_0, C_0)|| of an LSTM with recurrent weights of std scale/sqrt(H)."""
-    torch.manual_seed(seed)
-    cell = cells.LSTMCell(1, hidden).double()
-    with torch.no_grad():
-        for g in cell.gates:
-            getattr(cell, f"W_h{g}").normal_(0, scale / hidden**0.5)
-    s0 = tuple(torch.zeros(4, hidden, dtype=torch.double, requires_grad=True) for _ in "hC")
-    s = s0
-    for x_t in torch.randn(4, T, 1, dtype=torch.double).unbind(1):
-        s = cell(x_t, s)
-    grads = torch.autograd.grad(s[0].sum() + s[1].sum(), s0)
-    return float(torch.cat(grads).norm())
-
-
-def lstm_prevents_exploding() -> bool:
-    """An LSTM with large recurrent weights keeps ||d(h_T, C_T)/d(h_0, C_0)|| below 1e3."""
-    return lstm_state_gradient(10.0, 100) < 1e3
-
-
-# --- LSTM and GRU ------------------------------------------------------------------------
-
-
-def lstm_matches_torch(tie_b_i_to_b_c: bool = False) -> bool:
-    """Eqs. 28-33 equal torch.nn.LSTMCell; with eq. 29 as printed (b_c in the input gate)."""
-    torch.manual_seed(0)
-    ref, cell = torch.nn.LSTMCell(3, 4).double(), cells.LSTMCell(3, 4).double()
-    cell.load_torch_weights(ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
-    if tie_b_i_to_b_c:  # eq. 29 as printed: the input gate uses b_c
-        with torch.no_grad():
-            cell.b_i.copy_(cell.b_c)
-    x, s = torch.randn(2, 3, dtype=torch.double), (torch.randn(2, 4).double(),) * 2
-    return all(torch.allclose(a, b) for a, b in zip(cell(x, s), ref(x, s), strict=True))
-
-
-def gru_proposal_is_torch() -> bool:
-    """The proposal's GRU (eqs. 34-37) equals torch.nn.GRU with copied weights."""
-    torch.manual_seed(0)
-    ref = recurrent.Recurrent("gru", 3, 4, impl="fused").double()
-    prop = recurrent.Recurrent("gru_proposal", 3, 4).double()
-    recurrent.copy_weights(ref, prop)
-    x = torch.randn(2, 5, 3, dtype=torch.double)
-    return torch.allclose(prop(x)[0], ref(x)[0])
-
-
-def z_retains_past() -> bool:
-    """Eq. 37 with z_t = 1: h_t = h~_t, nothing of h_{t-1} is retained."""
-    h_prev, h_tilde, z = torch.tensor(0.3), torch.tensor(-0.7), torch.tensor(1.0)
-    return bool((1 - z) * h_prev + z * h_tilde == h_prev)
-
-
-def gru_has_output_gate() -> bool:
-    """A GRU has input and output gates (the notation table's labels)."""
-    return {"o", "i"} <= set(cells.GRUProposalCell.gates)
-
-
-# --- HMM (eqs. 38-39) --------------------------------------------------------------------
-
-
-def _random_hmm(seed: int, M: int = 2, T: int = 4):
-    """log pi (M,), log A (M, M) and log B (T, M) of a random HMM."""
-    rng = np.random.default_rng(seed)
-    norm = lambda a: a / a.sum(-1, keepdims=True)  # noqa: E731
-    return (
-        np.log(norm(rng.random(M))),
-        np.log(norm(rng.random((M, M)))),
-        np.log(rng.random((T, M))),
-    )
-
-
-def eq39_is_p_of_x() -> bool:
-    """Eq. 39 (one path's joint probability) equals p(X) from the forward algorithm."""
-    log_pi, log_A, log_B = _random_hmm(0)
-    _, loglik = hmm.forward(log_pi, log_A, log_B)
-    z = np.zeros(log_B.shape[0], dtype=int)
-    return np.isclose(hmm.joint_log_prob(log_pi, log_A, log_B, z), loglik)
-
-
-def viterbi_gives_state_probabilities() -> bool:
-    """Find an HMM whose Viterbi path disagrees with the per-step most probable state."""
-    for seed in range(200):
-        log_pi, log_A, log_B = _random_hmm(seed, M=3, T=5)
-        path, _ = hmm.viterbi(log_pi, log_A, log_B)
-        if (hmm.posteriors(log_pi, log_A, log_B).argmax(1) != path).any():
-            return False
-    return True
-
-
-def gmm_integrates_to_one() -> bool:
-    """The GMM emission density of eq. 38 integrates to 1."""
-    x = np.linspace(-30, 30, 200_001)[:, None]
-    logb = hmm.gmm_log_emissions(
-        x, np.array([[0.3, 0.7]]), np.array([[[-1.0], [2.0]]]), np.array([[[0.5], [2.0]]])
-    )
-    return bool(np.isclose(np.trapezoid(np.exp(logb[:, 0]), x[:, 0]), 1.0))

@@ -1,6 +1,7 @@
-"""Notebook 01's presentation: the four errata tables, the macros and the truncation figure,
-from results/01-bptt/ only."""
+"""Notebook 01's presentation: the errata tables, the macros and the truncation figure, from
+results/01-bptt/ only."""
 
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -12,46 +13,71 @@ from rnnpaper.report import latex, plotting
 from .config import PRODUCER, STEM
 
 R = r">{\raggedright\arraybackslash}"  # ragged-right paragraph columns (array)
-GROUPS = {  # one table per group of sections
+ALIGN = R + "p{1.8cm}" + (R + "p{5.05cm}") * 2 + R + "p{2.3cm}"
+GROUPS = {  # one table per group of the proposal's sections
     "bptt": ("BPTT",),
     "activations": ("Activations", "Gradients"),
-    "gates": ("LSTM", "GRU"),
+    "lstm": ("LSTM",),
+    "gru": ("GRU",),
     "hmm": ("HMM", "word2vec"),
+    "structure": ("Structure",),
 }
-COLUMNS = {
-    "ref": "Item",
-    "proposal": "The proposal says",
-    "correct": "Correct form",
-    "check": "Check",
-    "verdict": "Verdict",
-}
+COLUMNS = ("Item", "The proposal says", "Correct form or reason", "Verdict, check")
+
+
+def _cells(row: dict) -> tuple:
+    """One table row: the item (plain text, number ranges with en dashes), the two LaTeX
+    columns as stored, and the verdict above the test file or the source of the verdict."""
+    ref = re.sub(r"(\d)-(\d)", r"\1--\2", latex.escape(row["ref"]))
+    return ref, row["proposal"], row["correct"], rf"{row['verdict']}\newline {_check(row)}"
+
+
+def _check(row: dict) -> str:
+    return latex.escape(row["check"]) if row["decided_by"] == "computed" else row["check"]
 
 
 def write_errata_tables(errata_json: Path, generated: Path) -> list:
     """One LaTeX table per section group, from the stored verdicts only."""
-    rows = pd.DataFrame(results.read_json(errata_json)["rows"])
-    rows["verdict"] = rows["verdict"] + rows["decided_by"].map({"literature": "*", "computed": ""})
+    rows = results.read_json(errata_json)["rows"]
     written = []
     for name, sections in GROUPS.items():
-        df = rows[rows["section"].isin(sections)][list(COLUMNS)].rename(columns=COLUMNS)
-        path = latex.table(
-            df,
-            Path(generated) / f"{STEM}_errata_{name}.tex",
-            producer=PRODUCER,
-            align=(R + "p{1.5cm}") + (R + "p{4.6cm}") * 2 + (R + "p{2.1cm}") + "l",
-        )
-        written.append(path)
+        df = pd.DataFrame([_cells(r) for r in rows if r["section"] in sections], columns=COLUMNS)
+        path = Path(generated) / f"{STEM}_errata_{name}.tex"
+        written.append(latex.table(df, path, PRODUCER, align=ALIGN, raw=COLUMNS))
     return written
 
 
+def errata_markdown(rows: list) -> str:
+    """The errata as one Markdown table for the notebook (maths stays in $...$)."""
+    cell = lambda s: _markdown(s).replace("|", "\\|")  # a pipe would end the cell  # noqa: E731
+    lines = ["| item | the proposal says | correct form or reason | verdict | check |"]
+    lines.append("|---|---|---|---|---|")
+    for r in rows:
+        cells = (r["section"] + ", " + r["ref"], cell(r["proposal"]), cell(r["correct"]))
+        lines.append("| " + " | ".join((*cells, r["verdict"], r["check"])) + " |")
+    return "\n".join(lines)
+
+
+def _markdown(tex: str) -> str:
+    """A table cell's LaTeX text mode as Markdown; the maths in $...$ stays."""
+    tex = re.sub(r"\\cite[tp]\{([^}]*)\}", r"[\1]", tex)
+    tex = re.sub(r"\\texttt\{([^}]*)\}", r"`\1`", tex)
+    for a, b in (("``", "\u201c"), ("''", "\u201d"), ("--", "\u2013"), ("\\dots{}", "\u2026")):
+        tex = tex.replace(a, b)
+    return tex.replace("~", " ")
+
+
 def counts(errata_json: Path) -> dict:
-    """How many items were checked, hold, are wrong, and were decided from the literature."""
+    """How many items were checked, per verdict, and how many were not computed."""
     rows = results.read_json(errata_json)["rows"]
     return {
         "errataItems": len(rows),
         "errataWrong": sum(r["verdict"] == "wrong" for r in rows),
-        "errataHolds": sum(r["verdict"] == "holds" for r in rows),
+        "errataIncomplete": sum(r["verdict"] == "incomplete" for r in rows),
+        "errataCorrect": sum(r["verdict"] == "correct" for r in rows),
+        "errataComputed": sum(r["decided_by"] == "computed" for r in rows),
         "errataLiterature": sum(r["decided_by"] == "literature" for r in rows),
+        "errataReading": sum(r["decided_by"] == "reading" for r in rows),
     }
 
 
