@@ -42,8 +42,8 @@ BPTT = (
     Item(
         "BPTT",
         "eqs. 3-4",
-        r"eq.~3 assumes a loss at the last step only; eq.~4 calls $L_1+L_2$ "
-        r"``the loss at time 2'', $\mathcal L_2$",
+        r"eq.~3 defines $\mathcal L_t$ as the loss at the last step alone; eq.~4 sets "
+        r"$\mathcal L_2=\sum_{i=1}^2 L_i$",
         r"the summed loss is $L=\sum_i L_i$; the loss at time 2 alone has other gradients",
         T_B,
         lambda: verdict(c.sum_is_loss_at_2()),
