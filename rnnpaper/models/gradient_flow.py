@@ -78,12 +78,14 @@ def spectral_radius_sweep(radii, T: int, hidden: int = 64, seed: int = 0) -> dic
 def state_gradient_norms(model, X, y) -> torch.Tensor:
     """||dL/dh_t|| (batch mean) for t = 1..T of a Regressor, L the summed squared error: (T,).
 
-    The weights are copied into the from-scratch cell, whose states h_t autograd can reach.
+    A fused layer's weights are copied into the from-scratch cell, whose states h_t autograd
+    can reach; a from-scratch layer's own cell is stepped.
     """
     rnn = model.rnn
-    scratch = recurrent.Recurrent(rnn.kind, X.shape[-1], rnn.hidden_size, impl="scratch")
-    recurrent.copy_weights(rnn, scratch)
-    cell = scratch.cells[0]
+    if rnn.impl == "fused":
+        scratch = recurrent.Recurrent(rnn.kind, X.shape[-1], rnn.hidden_size, impl="scratch")
+        rnn = recurrent.copy_weights(rnn, scratch)
+    cell = rnn.cells[0]
     state, hs = cell.init_state(X.shape[0]), []
     for x_t in X.unbind(1):  # (B, n)
         state = cell(x_t, state)

@@ -60,6 +60,7 @@ CELLS: dict[str, CellSpec] = {
     "gru_proposal": CellSpec(cells.GRUProposalCell, None, None, "GRU (proposal form)", "#9467bd"),
 }
 COMPARED = ("rnn", "lstm", "gru")  # the three cells every study compares
+PROPOSED: tuple = ()  # the proposed model's cell(s) once registered (issue 11), run beside them
 
 
 def spec(kind: str) -> CellSpec:

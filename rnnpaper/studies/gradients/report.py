@@ -1,6 +1,7 @@
-"""Notebook 02's presentation: the adding table, the macros and five figures, from
+"""Notebook 02's presentation: the adding tables, the macros and six figures, from
 results/02-gradients/ only (nothing here trains or measures)."""
 
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -10,59 +11,120 @@ import pandas as pd
 from rnnpaper import paths, results
 from rnnpaper.models import registry
 from rnnpaper.report import labels, latex, plotting
-from rnnpaper.tasks.adding import BASELINE_MSE, SOLVED_MSE
+from rnnpaper.tasks.adding import BASELINE_MSE
 
+from . import frames
 from .config import PRODUCER, STEM
 
-
-def load_adding_rows(results_dir: Path) -> list:
-    """Every adding run's result file, in name order."""
-    return [results.read_json(p) for p in sorted((Path(results_dir) / "adding").glob("*.json"))]
+SCALE = 1000  # the tables print the MSE in units of 10^-3
 
 
-def adding_frame(rows: list) -> pd.DataFrame:
-    """Mean and std of the test MSE over seeds, and how many seeds solved it, per cell and T."""
-    df = pd.DataFrame([{k: r[k] for k in ("kind", "T", "seed", "test_mse")} for r in rows])
-    g = df.groupby(["kind", "T"])["test_mse"]
-    out = pd.DataFrame(
-        {
-            "mean": g.mean(),
-            "std": g.std(ddof=1),
-            "n": g.size(),
-            "solved": g.apply(lambda v: int((v < SOLVED_MSE).sum())),
-        }
-    )
-    return out.reset_index()
+def load(results_dir: Path) -> tuple[dict, list]:
+    """adding.json (sizes, tuning, the current runs) and the result rows it lists."""
+    index = results.read_json(Path(results_dir) / "adding.json")
+    adding = Path(results_dir) / "adding"
+    return index, [results.read_json(adding / f"{stem}.json") for stem in index["runs"]]
+
+
+def _order(kinds) -> list:
+    return [k for k in registry.CELLS if k in set(kinds)]
+
+
+def sig(mean: float, std: float | None = None) -> str:
+    """'mean ± std' with two significant digits of the mean (at least one decimal)."""
+    if mean <= 0 or not math.isfinite(mean):
+        return latex.fmt(mean, 1)
+    d = max(1, 1 - math.floor(math.log10(mean)))
+    return f"{mean:.{d}f}" if std is None or math.isnan(std) else f"{mean:.{d}f} ± {std:.{d}f}"
+
+
+def ratio(log10_ratio: float) -> str:
+    """An MSE ratio a / b with two significant digits: '0.31', '2.4', '160', or '1/160'."""
+    r = 10**log10_ratio
+    two = lambda x: f"{float(f'{x:.2g}'):.0f}" if x >= 100 else f"{x:.2g}"  # noqa: E731
+    return f"1/{two(1 / r)}" if r < 0.1 else two(r)
 
 
 def adding_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells as rows, lengths as columns: 'mean +- std (solved/n)' of the test MSE."""
-    cell = lambda r: f"{r['mean']:.4f} ± {r['std']:.4f} ({r['solved']}/{r['n']})"  # noqa: E731
-    wide = frame.assign(v=frame.apply(cell, axis=1)).pivot(index="kind", columns="T", values="v")
-    wide = wide.reindex([k for k in registry.CELLS if k in wide.index])
-    wide.columns = [f"T = {t}" for t in wide.columns]
+    """Cells as rows, lengths as columns: test MSE x 10^3, mean ± sd over seeds ('--': not run)."""
+    cells = [sig(SCALE * m, SCALE * s) for m, s in zip(frame["mean"], frame["std"], strict=True)]
+    f = frame.assign(v=cells)
+    wide = f.pivot(index="kind", columns="T", values="v").reindex(_order(f["kind"]))
     wide.index = [labels.cell_title(k) for k in wide.index]
-    return wide.rename_axis("Cell").reset_index()
+    wide.loc["Always 1 (baseline)"] = sig(SCALE * BASELINE_MSE)
+    wide.columns = [f"T = {t}" for t in wide.columns]
+    return wide.fillna("--").rename_axis("Cell").reset_index()
 
 
-def macros(frame: pd.DataFrame, summary: dict) -> dict:
+def compare_table(comp: pd.DataFrame) -> pd.DataFrame:
+    """One row per compared pair and length: MSE ratio, Holm p, ordering over the budget."""
+    word = {-1: "<", 1: ">", 0: "="}
+    rows = []
+    for r in comp.itertuples():
+        rows.append(
+            {
+                "T": r.T,
+                "pair (a, b)": f"{labels.cell(r.a)}, {labels.cell(r.b)}",
+                "MSE a / b": ratio(r.log10_ratio),
+                "p (Holm)": f"{r.p_holm:.3f}",
+                "a vs b at 1/2, 3/4, all": " ".join(word[s] for s in r.signs),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tuning_table(index: dict) -> pd.DataFrame:
+    """Validation MSE x 10^3 of each cell at each learning rate of the grid, and the choice."""
+    t = index["tuning"]
+    rows = []
+    for kind in _order(t["val_mse"]):
+        row = {"Cell": labels.cell_title(kind)}
+        for lr in t["grid"]:
+            row[f"lr {lr:g}"] = sig(SCALE * t["val_mse"][kind][f"{lr:g}"])
+        rows.append(row | {"chosen": f"{t['chosen'][kind]:g}"})
+    return pd.DataFrame(rows)
+
+
+def _name(kind: str) -> str:
+    return labels.cell(kind).replace("RNN", "Elman")
+
+
+def macros(index: dict, rows: list, summary: dict) -> dict:
     """Numbers of notebook 02 that the paper quotes in prose."""
-    sz = summary["sizes"]
+    sz, frame = index["sizes"], frames.adding_frame(rows)
+    comp, late = frames.comparisons(rows), frames.late_best(rows)
     values = {
         "addingSeeds": int(frame["n"].min()),
         "addingMaxT": int(frame["T"].max()),
-        "addingSolvedMse": SOLVED_MSE,
-        "addingBaselineMse": BASELINE_MSE,
+        "addingElmanMaxT": sz["elman_max_length"],
+        "addingBaselineMse": sig(SCALE * BASELINE_MSE),
         "addingHidden": sz["hidden"],
         "addingBatch": sz["batch"],
-        "addingSteps": sz["epochs"] * sz["steps_per_epoch"],
+        "addingEvalEvery": sz["eval_every"],
+        "addingTuneLength": index["tuning"]["length"],
+        "addingRuns": len(rows),
+        "addingTrainCpuMinutes": round(index["train_s_total"] / 60),
+        "addingComparisons": len(comp),
+        "addingSignificant": int(comp["significant"].sum()) if len(comp) else 0,
+        "addingStableOrderings": int(comp["stable"].sum()) if len(comp) else 0,
+        "addingLateBest": int(late["late"].sum()),
         "normLength": sz["norm_length"],
         "radiusLength": sz["radius_length"],
         "clipLength": sz["clip_length"],
         "clipRho": sz["clip_rho"],
     }
+    for up_to, steps in sz["budgets"]:
+        values[f"adding steps to T{up_to}"] = steps
+    for kind, lr in index["tuning"]["chosen"].items():
+        values[f"adding {_name(kind)} lr"] = f"{lr:g}"
     for r in frame.itertuples():
-        values[f"adding {r.kind} T{r.T} solved"] = r.solved
+        values[f"adding {_name(r.kind)} T{r.T} mse"] = sig(SCALE * r.mean, SCALE * r.std)
+    for r in late.itertuples():
+        values[f"adding {_name(r.kind)} T{r.T} late"] = r.late
+    for r in comp.itertuples():
+        key = f"adding {_name(r.a)} {_name(r.b)} T{r.T}"
+        values[f"{key} ratio"] = ratio(r.log10_ratio)
+        values[f"{key} p"] = f"{r.p_holm:.3f}"
     for rho, v in summary["radius"].items():
         values[f"radius {rho} norm"] = f"{v:.1e}"
     clip = summary["clipping"]
@@ -73,17 +135,27 @@ def macros(frame: pd.DataFrame, summary: dict) -> dict:
 
 
 def write_tables(results_dir: Path, generated: Path) -> list:
-    """The adding table and the macros, from the results files only."""
-    frame = adding_frame(load_adding_rows(results_dir))
+    """The adding, comparison and tuning tables and the macros, from the results files only."""
+    index, rows = load(results_dir)
     summary = results.read_json(Path(results_dir) / "summary.json")
-    table = latex.table(
-        adding_table(frame),
-        Path(generated) / f"{STEM}_adding.tex",
-        producer=PRODUCER,
-        align="l" + "r" * frame["T"].nunique(),
-    )
-    values = macros(frame, summary)
-    return [table, latex.macros(values, Path(generated) / f"{STEM}_macros.tex", PRODUCER, 2)]
+    generated, frame = Path(generated), frames.adding_frame(rows)
+    tex = [
+        latex.table(
+            adding_table(frame),
+            generated / f"{STEM}_adding.tex",
+            producer=PRODUCER,
+            align="l" + "r" * frame["T"].nunique(),
+        ),
+        latex.table(
+            compare_table(frames.comparisons(rows)),
+            generated / f"{STEM}_compare.tex",
+            producer=PRODUCER,
+            align="rlrrc",
+        ),
+        latex.table(tuning_table(index), generated / f"{STEM}_tuning.tex", producer=PRODUCER),
+    ]
+    values = macros(index, rows, summary)
+    return tex + [latex.macros(values, generated / f"{STEM}_macros.tex", PRODUCER, 2)]
 
 
 def plot_activations(ranges: dict, path: Path) -> Path:
@@ -140,27 +212,48 @@ def plot_clipping(clipping: dict, path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_adding(frame: pd.DataFrame, path: Path) -> Path:
-    """Test MSE (mean ± std over seeds) against T per cell, with the baseline and 'solved'."""
+def plot_adding(frame: pd.DataFrame, rows: list, path: Path) -> Path:
+    """Test MSE against T per cell: every seed a dot, the mean a line; the always-1 baseline."""
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    for kind in (k for k in registry.CELLS if k in set(frame["kind"])):
-        f = frame[frame["kind"] == kind]
-        ax.errorbar(
-            f["T"],
-            f["mean"],
-            yerr=f["std"].fillna(0),
-            marker="o",
-            capsize=3,
-            color=labels.colour(kind),
-            label=labels.cell(kind),
-        )
+    seeds = pd.DataFrame([{k: r[k] for k in ("kind", "T", "test_mse")} for r in rows])
+    for i, kind in enumerate(_order(frame["kind"])):
+        f, dots = frame[frame["kind"] == kind], seeds[seeds["kind"] == kind]
+        style = {"color": labels.colour(kind)}
+        ax.plot(f["T"], f["mean"], "-", label=labels.cell(kind), **style)
+        jitter = 1 + 0.04 * (i - 1)  # side by side on the log axis
+        ax.plot(dots["T"] * jitter, dots["test_mse"], "o", ms=3, alpha=0.7, **style)
     ax.axhline(BASELINE_MSE, color="grey", ls="--", lw=0.8, label="always 1")
-    ax.axhline(SOLVED_MSE, color="grey", ls=":", lw=0.8, label="solved")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("sequence length T")
-    ax.set_ylabel("test MSE (mean ± std over seeds)")
+    ax.set_ylabel("test MSE (dots: seeds; line: mean)")
     ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
+def plot_curves(rows: list, path: Path) -> Path:
+    """Validation MSE against training steps, one panel per T, one thin line per seed."""
+    curves = frames.mean_curves(rows)
+    lengths = sorted({T for _, T in curves})
+    ncol = min(3, len(lengths))
+    nrow = math.ceil(len(lengths) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol, 2.2 * nrow), squeeze=False)
+    for ax, T in zip(axes.flat, lengths, strict=False):
+        for kind in _order(k for k, t in curves if t == T):
+            steps, c = curves[(kind, T)]
+            style = {"color": labels.colour(kind), "lw": 0.8}
+            for i, seed_curve in enumerate(c):
+                ax.plot(steps, seed_curve, label=labels.cell(kind) if i == 0 else None, **style)
+        ax.axhline(BASELINE_MSE, color="grey", ls="--", lw=0.6)
+        ax.set_yscale("log")
+        ax.set_title(f"T = {T}", fontsize=8)
+        ax.set_xlabel("training step")
+    for ax in axes.flat[len(lengths) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("validation MSE")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
     return _save(fig, path)
 
 
@@ -171,19 +264,22 @@ def _save(fig, path: Path) -> Path:
 
 
 def report(profile: str) -> dict:
-    """Table, macros and figures of notebook 02 from its results -> name: written path."""
+    """Tables, macros and figures of notebook 02 from its results -> name: written path."""
     out = paths.outputs(profile)
     res_dir, fig = out.results / STEM, str(out.figures / STEM)
-    table, macro_file = write_tables(res_dir, out.generated)
+    adding_tex, compare_tex, tuning_tex, macro_file = write_tables(res_dir, out.generated)
     s = results.read_json(res_dir / "summary.json")
-    frame = adding_frame(load_adding_rows(res_dir))
+    _, rows = load(res_dir)
     plotting.use_style()
     return {
-        "table": table,
+        "table": adding_tex,
+        "compare": compare_tex,
+        "tuning": tuning_tex,
         "macros": macro_file,
         "activations": plot_activations(s["ranges"], Path(f"{fig}_activations")),
         "norms": plot_norms(s["norms"], Path(f"{fig}_norms")),
         "radius": plot_radius(s["radius"], s["sizes"]["radius_length"], Path(f"{fig}_radius")),
         "clipping": plot_clipping(s["clipping"], Path(f"{fig}_clipping")),
-        "adding": plot_adding(frame, Path(f"{fig}_adding")),
+        "adding": plot_adding(frames.adding_frame(rows), rows, Path(f"{fig}_adding")),
+        "curves": plot_curves(rows, Path(f"{fig}_curves")),
     }
