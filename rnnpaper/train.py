@@ -35,7 +35,8 @@ What ``fit`` guarantees:
 * at the end the best weights (by ``monitor``) are loaded into ``model``, saved to
   ``run_dir/best.pt``, and ``run_dir/result.json`` is written atomically with the resolved
   config, seed, git commit, package versions, parameter count, wall time (training plus
-  validation, ``wall_s``; training alone, ``train_s``) and training tokens/s;
+  validation, ``wall_s``; training alone, ``train_s``; process CPU time, ``cpu_s``) and
+  training tokens/s;
 * if ``result.json`` already exists with the same config hash and ``best.pt`` is there, the run
   is not repeated: the best weights are loaded and the stored result is returned.
 
@@ -175,6 +176,7 @@ class _Run:
         self.epoch, self.step, self.history = 0, 0, []
         self.best_value, self.best_epoch, self.best_state = None, -1, _state(model)
         self.bad_epochs, self.tokens, self.train_s, self.wall_s = 0, 0, 0.0, 0.0
+        self.cpu_s = 0.0  # CPU time of this process (threads summed): robust to a shared machine
 
     def record(self, train_loss: float, metrics: dict, value: float, mode: str) -> None:
         """Close an epoch: append its history row, keep the best weights, count bad epochs."""
@@ -209,6 +211,7 @@ class _Run:
             "tokens": self.tokens,
             "train_s": self.train_s,
             "wall_s": self.wall_s,
+            "cpu_s": self.cpu_s,
             "rng": torch.get_rng_state(),
         }
         if self.device.type == "cuda":
@@ -243,6 +246,7 @@ class _Run:
             "wall_s",
         ):
             setattr(self, k, ckpt[k])
+        self.cpu_s = ckpt.get("cpu_s", 0.0)  # absent from checkpoints written before it
         torch.set_rng_state(ckpt["rng"].cpu())
         if "cuda_rng" in ckpt and self.device.type == "cuda":
             torch.cuda.set_rng_state(ckpt["cuda_rng"].cpu(), self.device)
@@ -330,11 +334,12 @@ def fit(
     stopped = False
     while run.epoch < config.epochs and not stopped:
         batches = first if run.epoch == 0 else list(train_batches(run.epoch))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         train_loss = _train_epoch(run, batches, loss_fn, total_steps)
         run.train_s += time.perf_counter() - t0
         metrics = _evaluate(model, evaluate)
         run.wall_s += time.perf_counter() - t0
+        run.cpu_s += time.process_time() - c0
         if monitor not in metrics:
             raise KeyError(f"evaluate() returned {sorted(metrics)}; monitor={monitor!r} missing")
         run.record(train_loss, metrics, metrics[monitor], mode)
@@ -362,6 +367,7 @@ def _finish(run: _Run, stopped: bool, monitor, mode, run_dir, meta) -> FitResult
         "n_parameters": n_parameters(run.model),
         "wall_s": run.wall_s,
         "train_s": run.train_s,
+        "cpu_s": run.cpu_s,
         "train_tokens": run.tokens,
         "tokens_per_s": tps,
         **results.provenance(),

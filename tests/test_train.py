@@ -113,6 +113,7 @@ def test_result_json_contents_and_skip(tmp_path):
         assert key in payload, key
     assert payload["n_parameters"] == D * 16 + 16 + 16 * C + C
     assert payload["train_tokens"] == N * CFG.epochs and payload["tokens_per_s"] > 0
+    assert 0 < payload["cpu_s"] and payload["train_s"] <= payload["wall_s"]
     assert payload["environment"]["packages"]["torch"] == torch.__version__
     calls = {"n": 0}
     counting = lambda lf: lambda m, b: (calls.__setitem__("n", calls["n"] + 1), lf(m, b))[1]
