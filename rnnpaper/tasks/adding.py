@@ -10,6 +10,7 @@ the weights of the best validation MSE; the fixed test set is scored at that ste
 """
 
 import contextlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +101,7 @@ def train_one(kind: str, T: int, seed: int, sizes: AddingSizes, run_dir: Path | 
     )
     train.seed_everything(seed)
     model = Regressor(kind, INPUT_SIZE, sizes.hidden)
+    cpu0 = time.process_time()  # this process's CPU time: what a shared machine cannot inflate
     with flush_denormals():
         fit = train.fit(
             model,
@@ -124,7 +126,8 @@ def train_one(kind: str, T: int, seed: int, sizes: AddingSizes, run_dir: Path | 
         "best_step": fit.best_epoch * sizes.eval_every,
         "val_curve": [h["mse"] for h in fit.history],  # after eval_every, 2 eval_every, ...
     }
-    return model, result | {"wall_s": fit.wall_s, "train_s": fit.payload.get("train_s")}
+    cost = {"wall_s": fit.wall_s, "train_s": fit.payload.get("train_s")}
+    return model, result | cost | {"cpu_s": time.process_time() - cpu0, "cached": fit.skipped}
 
 
 def load(kind: str, sizes: AddingSizes, run_dir: Path):

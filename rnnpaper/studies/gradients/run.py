@@ -114,15 +114,19 @@ def adding_runs(sizes: Sizes, res_dir: Path, root: Path, workers: int = 1, log=p
         "cells": list(kinds),
         "tuning": tuning,
         "runs": [j.stem for j in todo],
-        "train_s_total": _train_seconds(res_dir, set(tuning["runs"]) | {j.stem for j in todo}),
+        **_seconds(res_dir, set(tuning["runs"]) | {j.stem for j in todo}),
     }
     return index, rows, trained
 
 
-def _train_seconds(res_dir: Path, stems: set) -> float:
-    """Training seconds summed over runs (one torch thread each; tuning runs included)."""
+def _seconds(res_dir: Path, stems: set) -> dict:
+    """Training wall-clock and CPU seconds summed over runs (tuning runs included), one torch
+    thread each: on a shared machine the CPU time is what the study itself cost."""
     rows = [results.read_json(Path(res_dir) / "adding" / f"{s}.json") for s in sorted(stems)]
-    return sum(r["train_s"] or r["wall_s"] for r in rows)
+    return {
+        "train_s_total": sum(r["train_s"] or r["wall_s"] for r in rows),
+        "cpu_s_total": sum(r.get("cpu_s") or 0.0 for r in rows),
+    }
 
 
 def norm_curves(sizes: Sizes, root: Path, chosen: dict, previous: dict | None = None) -> dict:
