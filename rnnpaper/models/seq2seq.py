@@ -9,11 +9,21 @@ decoder state s_t (H), additive attention (Bahdanau et al. 2015)
     p_gen = sigmoid(w_c . c_t + w_s . s_t + w_x . x_t + b_gen)                 (7.4)
     P(w) = p_gen P_vocab(w) + (1 - p_gen) sum_{j: x_j = w} a_tj                (7.5)
 
+and, optionally, coverage (See et al. 2017): the attention so far is an input of (7.1) and
+overlapping it again is penalised,
+
+    k_t = sum_{t' < t} a_t'                     (coverage vector, k_1 = 0)     (7.8)
+    e_tj = v^T tanh(W_h h_j + W_s s_t + w_k k_tj + b_att)                      (7.1')
+    loss_t = -log P(w*_t) + lambda sum_j min(a_tj, k_tj)                       (7.9)
+
 Following See et al. (2017) the decoder attends with its new state s_t = cell(x_t, s_{t-1}),
-x_t being the embedding of the previous output word. Source words outside the vocabulary get
-temporary ids V, V+1, ... per example (the extended vocabulary), so (7.5) can copy them.
-Decoding: greedy, and beam search ranking hypotheses by log P / |y|^alpha. Encoder and
-decoder recur with any cell of :mod:`rnnpaper.models.registry`.
+x_t being the embedding of the previous output word. Nothing but x_t feeds the decoder cell
+(no input feeding), so under teacher forcing all states s_1..s_T come from one pass of the
+cell's layer form (the fused kernel or the cell's scan) and (7.1)-(7.5) are evaluated for all
+steps at once; with coverage only the attention (7.1') runs step by step. Source words outside
+the vocabulary get temporary ids V, V+1, ... per example (the extended vocabulary), so (7.5)
+can copy them. Decoding (greedy, beam search) is :mod:`rnnpaper.models.seq2seq_decode`.
+Encoder and decoder recur with any cell of :mod:`rnnpaper.models.registry`.
 """
 
 from dataclasses import dataclass
@@ -22,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnpaper.models import registry
+from rnnpaper.models import registry, seq2seq_decode
 from rnnpaper.models.recurrent import Recurrent
 from rnnpaper.text import BOS, EOS, PAD, UNK
 
@@ -40,6 +50,8 @@ class Seq2SeqConfig:
     attn_dim: int = 128
     copy: bool = True
     dropout: float = 0.0
+    coverage: bool = False  # the coverage vector (7.8) in the attention (7.1')
+    coverage_weight: float = 1.0  # lambda of the coverage loss (7.9)
     pad_id: int = 0
     unk_id: int = 1
     bos_id: int = 2
@@ -131,20 +143,45 @@ def _rename_legacy(state_dict, prefix, *_):
 
 
 class AdditiveAttention(nn.Module):
-    """Bahdanau attention, eqs. (7.1)-(7.2); W_h h_j is computed once per source."""
+    """Bahdanau attention, eqs. (7.1)-(7.2) (with coverage, 7.1'); W_h h_j is computed once."""
 
-    def __init__(self, enc_dim: int, dec_dim: int, attn_dim: int):
+    def __init__(self, enc_dim: int, dec_dim: int, attn_dim: int, coverage: bool = False):
         super().__init__()
         self.W_h = nn.Linear(enc_dim, attn_dim, bias=False)
         self.W_s = nn.Linear(dec_dim, attn_dim, bias=True)  # its bias is b_att
         self.v = nn.Linear(attn_dim, 1, bias=False)
+        self.w_k = nn.Parameter(torch.zeros(attn_dim)) if coverage else None  # (A,)
 
-    def forward(self, Wh, h, mask, s):
-        """Wh (B,S,A), h (B,S,2H), mask (B,S), s (B,H) -> context c (B,2H), weights a (B,S)."""
-        e = self.v(torch.tanh(Wh + self.W_s(s).unsqueeze(1))).squeeze(-1)  # (B,S)
-        a = torch.softmax(e.masked_fill(~mask, float("-inf")), dim=-1)  # (B,S)
-        c = torch.bmm(a.unsqueeze(1), h).squeeze(1)  # (B,2H)
-        return c, a
+    def forward(self, Wh, h, mask, s, k=None):
+        """Wh (B,S,A), h (B,S,2H), mask (B,S), s (B,H) or (B,T,H), coverage k (B,S) ->
+        context c (B,[T,]2H), weights a (B,[T,]S)."""
+        one = s.dim() == 2
+        s = s.unsqueeze(1) if one else s  # (B,T,H)
+        pre = Wh.unsqueeze(1) + self.W_s(s).unsqueeze(2)  # (B,T,S,A)
+        if self.w_k is not None and k is not None:  # k = 0 adds nothing
+            pre = pre + k[:, None, :, None] * self.w_k  # (7.1')
+        e = self.v(torch.tanh(pre)).squeeze(-1)  # (B,T,S)
+        a = torch.softmax(e.masked_fill(~mask.unsqueeze(1), float("-inf")), dim=-1)  # (B,T,S)
+        c = torch.bmm(a, h)  # (B,T,2H)
+        return (c.squeeze(1), a.squeeze(1)) if one else (c, a)
+
+
+def cell_over_time(cell: nn.Module, x, state, training: bool = False):
+    """The decoder cell over a whole input x (B,T,E) from ``state``: states s (B,T,H).
+
+    A torch.nn one-step cell runs its layer kernel on its own weights; a registry cell runs
+    its ``scan`` (the fast layer form when it has one); each equals stepping ``cell``.
+    """
+    if isinstance(cell, nn.RNNCellBase):
+        w = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
+        args = (w, True, 1, 0.0, training, False, True)  # biases, layers, dropout, train, bi, bf
+        if isinstance(cell, nn.LSTMCell):
+            return torch.lstm(x, (state[0][None], state[1][None]), *args)[0]  # (B,T,H)
+        gru = isinstance(cell, nn.GRUCell)
+        fn = torch.gru if gru else getattr(torch, f"rnn_{cell.nonlinearity}")
+        return fn(x, state[None], *args)[0]  # (B,T,H)
+    ys, _ = cell.scan(x.transpose(0, 1), state)  # (T,B,H)
+    return ys.transpose(0, 1)  # (B,T,H)
 
 
 class Seq2Seq(nn.Module):
@@ -161,7 +198,7 @@ class Seq2Seq(nn.Module):
         self.bridge_h = nn.Linear(2 * H, H)  # s_0 = tanh(W [h_S^fwd; h_1^bwd])
         self.bridge_c = nn.Linear(2 * H, H) if self.paired else None  # C_0 of a paired state
         self.cell = spec.step(E, H)  # one step (x_t, state) -> state: torch.nn twin if any
-        self.attention = AdditiveAttention(2 * H, H, cfg.attn_dim)
+        self.attention = AdditiveAttention(2 * H, H, cfg.attn_dim, cfg.coverage)
         self.W_1 = nn.Linear(3 * H, H)
         self.W_2 = nn.Linear(H, cfg.vocab_size)
         self.p_gen = nn.Linear(2 * H + H + E, 1) if cfg.copy else None
@@ -182,115 +219,78 @@ class Seq2Seq(nn.Module):
         memory = {"h": h, "Wh": self.attention.W_h(h), "mask": mask, "src": src}
         return memory, state
 
-    def step(self, y_prev, state, memory, n_oov: int):
-        """One decoder step: previous ids (B,) -> log P(w) (B,V+n_oov), new state, a (B,S)."""
+    def distribution(self, s, c, x, a, src, n_oov: int):
+        """log P(w) (7.3)-(7.5) of states s (B,T,H), contexts c (B,T,2H), inputs x (B,T,E) and
+        weights a (B,T,S) over the extended vocabulary: (B,T,V+n_oov) (B,T,V without copy)."""
+        logits = self.W_2(self.drop(self.W_1(torch.cat([s, c], -1))))  # (B,T,V)
+        if self.p_gen is None:
+            return F.log_softmax(logits, -1)
+        p_gen = torch.sigmoid(self.p_gen(torch.cat([c, s, x], -1)))  # (B,T,1)
+        p_vocab = torch.softmax(logits, -1) * p_gen  # (B,T,V)
+        p = torch.cat([p_vocab, p_vocab.new_zeros(*p_vocab.shape[:2], n_oov)], -1)
+        index = src.unsqueeze(1).expand(-1, a.shape[1], -1)  # (B,T,S)
+        p = p.scatter_add(2, index, (1 - p_gen) * a)  # (7.5)
+        return torch.log(p + _EPS)
+
+    def step(self, y_prev, state, memory, n_oov: int, k=None):
+        """One decoder step: previous ids (B,) and coverage k (B,S) (None: zero) -> log P(w)
+        (B,V+n_oov), new state, a (B,S); the caller adds a to the coverage (7.8)."""
         x = self.embed(y_prev)  # (B,E)
         state = self.cell(x, state)
         s = state[0] if self.paired else state  # (B,H)
-        c, a = self.attention(memory["Wh"], memory["h"], memory["mask"], s)  # (B,2H), (B,S)
-        logits = self.W_2(self.drop(self.W_1(torch.cat([s, c], -1))))  # (B,V)
-        if self.p_gen is None:
-            return F.log_softmax(logits, -1), state, a
-        p_gen = torch.sigmoid(self.p_gen(torch.cat([c, s, x], -1)))  # (B,1)
-        p_vocab = torch.softmax(logits, -1) * p_gen  # (B,V)
-        p = torch.cat([p_vocab, p_vocab.new_zeros(len(p_vocab), n_oov)], -1)  # (B,V+n_oov)
-        p = p.scatter_add(1, memory["src"], (1 - p_gen) * a)  # (7.5)
-        return torch.log(p + _EPS), state, a
+        c, a = self.attention(memory["Wh"], memory["h"], memory["mask"], s, k)  # (B,2H), (B,S)
+        one = lambda t: t.unsqueeze(1)  # noqa: E731  (B,...) -> (B,1,...)
+        logp = self.distribution(one(s), one(c), one(x), one(a), memory["src"], n_oov)
+        return logp.squeeze(1), state, a
 
     # ------------------------------------------------------------ training
 
-    def forward(self, src, src_mask, tgt, tgt_mask, n_oov: int = 0):
-        """Teacher forcing: mean negative log-likelihood per target token (tgt ends in <eos>)."""
+    def losses(self, src, src_mask, tgt, n_oov: int = 0):
+        """Teacher forcing: per-token NLL (B,T) and coverage loss sum_j min(a_tj, k_tj) (B,T)
+        (zero without coverage); tgt ends in <eos>."""
         memory, state = self.encode(src, src_mask)
         B = len(src)
         if self.p_gen is None:  # without copying, a source OOV in the target can only be <unk>
             tgt = tgt.masked_fill(tgt >= self.cfg.vocab_size, self.cfg.unk_id)
         y_prev = torch.cat([tgt.new_full((B, 1), self.cfg.bos_id), tgt[:, :-1]], 1)  # (B,T)
-        nll = []
-        for y_in, y_out in zip(y_prev.unbind(1), tgt.unbind(1), strict=True):
-            logp, state, _ = self.step(y_in, state, memory, n_oov)  # (B,V+n_oov)
-            nll.append(-logp.gather(1, y_out.unsqueeze(1)).squeeze(1))  # (B,)
-        nll = torch.stack(nll, 1)  # (B,T)
-        return (nll * tgt_mask).sum() / tgt_mask.sum()
+        x = self.embed(y_prev)  # (B,T,E)
+        s = cell_over_time(self.cell, x, state, self.training)  # (B,T,H)
+        c, a, cov = self._attend_all(memory, s)  # (B,T,2H), (B,T,S), (B,T)
+        logp = self.distribution(s, c, x, a, memory["src"], n_oov)  # (B,T,W)
+        return -logp.gather(2, tgt.unsqueeze(-1)).squeeze(-1), cov
+
+    def _attend_all(self, memory, s):
+        """Attention of every step: all at once, or step by step with coverage (7.8)."""
+        args = memory["Wh"], memory["h"], memory["mask"]
+        if not self.cfg.coverage:
+            c, a = self.attention(*args, s)  # (B,T,2H), (B,T,S)
+            return c, a, s.new_zeros(s.shape[:2])
+        k, cs, As, covs = torch.zeros_like(memory["mask"], dtype=s.dtype), [], [], []
+        for s_t in s.unbind(1):
+            c_t, a_t = self.attention(*args, s_t, k)  # (B,2H), (B,S)
+            covs.append(torch.minimum(a_t, k).sum(-1))  # (B,) eq. 7.9
+            k = k + a_t  # (7.8)
+            cs.append(c_t)
+            As.append(a_t)
+        return torch.stack(cs, 1), torch.stack(As, 1), torch.stack(covs, 1)
+
+    def forward(self, src, src_mask, tgt, tgt_mask, n_oov: int = 0):
+        """The training loss per target token: mean NLL (7.6), plus lambda x the coverage
+        loss (7.9) when coverage is on."""
+        nll, cov = self.losses(src, src_mask, tgt, n_oov)  # (B,T) each
+        loss = nll + self.cfg.coverage_weight * cov if self.cfg.coverage else nll
+        return (loss * tgt_mask).sum() / tgt_mask.sum()
 
     # ------------------------------------------------------------ decoding
 
-    def _decode_step(self, y, state, memory, n_oov):
-        """A step of generation: <pad> and <bos> are never produced."""
-        logp, state, a = self.step(y, state, memory, n_oov)
-        logp[:, [self.cfg.pad_id, self.cfg.bos_id]] = float("-inf")
-        return logp, state, a
+    def greedy(self, src, src_mask, n_oov: int = 0, max_len: int = 20, **constraints):
+        """Greedy decoding: ids (B,L) (after <eos>: <pad>) and attention weights (B,L,S);
+        ``constraints``: see :func:`rnnpaper.models.seq2seq_decode.greedy`."""
+        return seq2seq_decode.greedy(self, src, src_mask, n_oov, max_len, **constraints)
 
-    @torch.no_grad()
-    def greedy(self, src, src_mask, n_oov: int = 0, max_len: int = 20):
-        """Greedy decoding: ids (B,L) (after <eos>: <pad>) and attention weights (B,L,S)."""
-        memory, state = self.encode(src, src_mask)
-        B = len(src)
-        y = src.new_full((B,), self.cfg.bos_id)
-        done = torch.zeros(B, dtype=torch.bool)
-        out, attn = [], []
-        for _ in range(max_len):
-            logp, state, a = self._decode_step(y, state, memory, n_oov)
-            y = logp.argmax(-1).masked_fill(done, self.cfg.pad_id)  # (B,)
-            out.append(y)
-            attn.append(a)
-            done |= y == self.cfg.eos_id
-            if done.all():
-                break
-        return torch.stack(out, 1), torch.stack(attn, 1)
-
-    @torch.no_grad()
-    def beam_search(
-        self,
-        src,
-        src_mask,
-        n_oov: int = 0,
-        beam: int = 4,
-        max_len: int = 20,
-        alpha: float = 1.0,
-        min_len: int = 1,
-    ):
+    def beam_search(self, src, src_mask, n_oov: int = 0, beam: int = 4, max_len: int = 20,
+                    alpha: float = 1.0, min_len: int = 1, **constraints):  # fmt: skip
         """Batched beam search ranking by log P(y) / |y|^alpha; returns best ids (B,L)."""
-        K, B = beam, len(src)
-        memory, state = self.encode(src, src_mask)
-        memory = {k: v.repeat_interleave(K, 0) for k, v in memory.items()}  # (B*K, ...)
-        state = _map_state(state, lambda t: t.repeat_interleave(K, 0))
-        score = torch.full((B, K), float("-inf"))
-        score[:, 0] = 0.0  # one live hypothesis per example at the start
-        length = torch.zeros(B, K)
-        done = torch.zeros(B, K, dtype=torch.bool)
-        seqs = src.new_zeros(B, K, 0)
-        y = src.new_full((B * K,), self.cfg.bos_id)
-        for t in range(max_len):
-            logp, state, _ = self._decode_step(y, state, memory, n_oov)  # (B*K, W)
-            W = logp.shape[-1]
-            logp = logp.view(B, K, W)
-            if t + 1 < min_len:
-                logp[..., self.cfg.eos_id] = float("-inf")
-            # a finished hypothesis can only be continued by <pad> at no cost
-            logp = torch.where(done.unsqueeze(-1), torch.full_like(logp, float("-inf")), logp)
-            logp[..., self.cfg.pad_id] = torch.where(done, 0.0, float("-inf"))
-            new_len = length + (~done).float()  # (B,K)
-            total = score.unsqueeze(-1) + logp  # (B,K,W)
-            normed = total / new_len.clamp(min=1).pow(alpha).unsqueeze(-1)
-            _, flat = normed.view(B, K * W).topk(K, -1)  # (B,K)
-            origin, token = flat // W, flat % W
-            score = total.view(B, K * W).gather(1, flat)
-            length = new_len.gather(1, origin)
-            done = done.gather(1, origin) | (token == self.cfg.eos_id)
-            seqs = torch.cat(
-                [seqs.gather(1, origin.unsqueeze(-1).expand(-1, -1, t)), token.unsqueeze(-1)], -1
-            )  # (B,K,t+1)
-            rows = (origin + torch.arange(B).unsqueeze(1) * K).view(-1)  # (B*K,)
-            state = _map_state(state, lambda s, r=rows: s.index_select(0, r))
-            y = token.view(-1)
-            if done.all():
-                break
-        final = score / length.clamp(min=1).pow(alpha)  # (B,K)
-        best = final.argmax(-1)  # (B,)
-        return seqs[torch.arange(B), best]
-
-
-def _map_state(state, fn):
-    """Apply ``fn`` to a decoder state: a tensor, or a paired (h, C) state."""
-    return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
+        return seq2seq_decode.beam_search(
+            self, src, src_mask, n_oov, beam, max_len, alpha, min_len, **constraints
+        )

@@ -144,16 +144,23 @@ def train_seq2seq(
     batch_size: int = 64,
     run_dir=None,
     meta: dict | None = None,
+    init: dict | None = None,
 ) -> tuple[Seq2Seq, train.FitResult]:
     """Train one encoder-decoder on ``prep`` (best epoch by validation loss) -> (model, fit).
 
-    ``run_dir`` and ``meta``: checkpoint and cache of :func:`rnnpaper.train.fit`.
+    ``run_dir`` and ``meta``: checkpoint and cache of :func:`rnnpaper.train.fit`. ``init``: a
+    state dict to start from; only parameters the model has and it lacks (the coverage weight
+    w_k of a model trained without coverage) keep their initial values.
     """
     vocab = prep["vocab"]
     encoded = {s: [encode(ex, vocab) for ex in prep[s]] for s in ("train", "validation")}
     val = eval_batches(encoded["validation"])
     seeding.seed_everything(tcfg.seed)
     model = Seq2Seq(cfg)
+    if init is not None:
+        missing, unexpected = model.load_state_dict(init, strict=False)
+        if unexpected or set(missing) - {"attention.w_k"}:
+            raise ValueError(f"init does not fit: missing {missing}, unexpected {unexpected}")
     fit = train.fit(
         model,
         tcfg,
@@ -179,26 +186,28 @@ def generate(
     max_len: int,
     beam: int | None = None,
     alpha: float = 1.0,
+    **constraints,
 ) -> list[str]:
-    """Decoded outputs of every example, in the original order: greedy, or a beam of ``beam``."""
+    """Decoded outputs of every example, in the original order: greedy, or a beam of ``beam``;
+    ``constraints`` (block_unk, no_repeat_ngram): :mod:`rnnpaper.models.seq2seq_decode`."""
     model.eval()
     outs = [""] * n
     for idx, b in batches:
         if beam:
             ids = model.beam_search(
-                b["src"], b["src_mask"], b["n_oov"], beam=beam, max_len=max_len, alpha=alpha
+                b["src"], b["src_mask"], b["n_oov"], beam, max_len, alpha, **constraints
             )  # (B,L)
         else:
-            ids, _ = model.greedy(b["src"], b["src_mask"], b["n_oov"], max_len=max_len)
+            ids, _ = model.greedy(b["src"], b["src_mask"], b["n_oov"], max_len, **constraints)
         for i, row, oovs in zip(idx, ids.tolist(), b["oovs"], strict=True):
             outs[i] = " ".join(decode_ids(row, vocab.itos, oovs))
     return outs
 
 
-def attention_example(model: Seq2Seq, ex: dict, vocab: Vocab, max_len: int) -> dict:
+def attention_example(model: Seq2Seq, ex: dict, vocab: Vocab, max_len: int, **constraints) -> dict:
     """Greedy output and its attention matrix (L, S) for one example (the heatmap)."""
     b = collate([encode(ex, vocab)])
-    ids, attn = model.greedy(b["src"], b["src_mask"], b["n_oov"], max_len=max_len)  # (1,L,S)
+    ids, attn = model.greedy(b["src"], b["src_mask"], b["n_oov"], max_len, **constraints)
     words = decode_ids(ids[0].tolist(), vocab.itos, b["oovs"][0])
     L = len(words) + 1  # with <eos>
     return {
