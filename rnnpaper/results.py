@@ -33,10 +33,10 @@ def _git(*args: str) -> str:
 def dirty_files() -> list[str]:
     """Tracked files that differ from the commit (untracked files do not count)."""
     try:
-        lines = _git("status", "--porcelain", "--untracked-files=no").splitlines()
+        names = _git("diff", "--name-only", "HEAD").splitlines()
     except (OSError, subprocess.CalledProcessError):
         return []
-    return sorted(line[3:] for line in lines if line.strip())
+    return sorted(name for name in names if name)
 
 
 def git_commit() -> str:
