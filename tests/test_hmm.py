@@ -94,6 +94,115 @@ def test_classifier_separates_two_generating_processes():
     assert np.mean(clf.predict(seqs) == np.array(labels)) > 0.95
 
 
+def _em_case(M=3, k=2, d=2, seed=0, lengths=(5, 1, 7, 3)):
+    """An hmmlearn GMMHMM with random parameters, ours with the same, and sequences."""
+    from rnnpaper.models import hmm_em
+
+    m = _gmmhmm(M, k, d, seed)
+    m.params, m.n_iter = "stmcw", 1
+    rng = np.random.default_rng(seed + 10)
+    seqs = [rng.normal(size=(L, d)) * 2 for L in lengths]
+    ours = hmm_em.GMMHMMParams(
+        *(
+            getattr(m, a).copy()
+            for a in ("startprob_", "transmat_", "weights_", "means_", "covars_")
+        )
+    )
+    return m, ours, seqs
+
+
+def test_batched_forward_backward_is_the_per_sequence_one():
+    """Padding and scaling change nothing: every sequence's likelihood, alpha (up to its
+    running scale) and posteriors are those of the one-sequence log-space recursions."""
+    from rnnpaper.models import hmm_em
+
+    _, p, seqs = _em_case(lengths=(6, 1, 4, 9))
+    X, mask = hmm_em.pad(seqs)
+    log_B = hmm_em._log_B(p, X, mask)[0]
+    alpha, beta, log_c, _, _ = hmm_em.forward_backward(p.startprob_, p.transmat_, log_B, mask)
+    np.testing.assert_allclose(alpha.sum(2), 1.0)  # scaled: each step sums to one
+    for n, s in enumerate(seqs):
+        arrays = hmm.model_arrays(p, s)
+        log_alpha, want = hmm.forward(*arrays)
+        T = len(s)
+        assert log_c[n].sum() == pytest.approx(want, abs=1e-10)
+        np.testing.assert_allclose(
+            np.log(alpha[n, :T]) + np.cumsum(log_c[n, :T])[:, None], log_alpha, atol=1e-10
+        )
+        np.testing.assert_allclose((alpha * beta)[n, :T], hmm.posteriors(*arrays), atol=1e-10)
+    np.testing.assert_allclose(hmm_em.log_likelihoods(p, X, mask), log_c.sum(1))
+
+
+def test_em_statistics_and_one_iteration_against_hmmlearn():
+    """Our E-step's expected counts equal hmmlearn's; one M-step gives its pi, A, c and mu,
+    and its variances plus (mu_new - mu_old)^2: hmmlearn centres on the old means, exact EM
+    on the new ones (sum r (x - mu_old)^2 = sum r (x - mu_new)^2 + N (mu_new - mu_old)^2)."""
+    from rnnpaper.models import hmm_em
+
+    m, p, seqs = _em_case()
+    m._check()
+    X, mask = hmm_em.pad(seqs)
+    stats, ll = hmm_em.e_step(p, X, mask)
+    ref, ref_ll = m._do_estep(np.concatenate(seqs), [len(s) for s in seqs])
+    assert ll == pytest.approx(ref_ll, abs=1e-9)
+    assert ll == pytest.approx(sum(m.score(s) for s in seqs), abs=1e-9)
+    for key in ("start", "trans", "post_mix_sum", "m_n"):
+        np.testing.assert_allclose(stats[key], ref[key], atol=1e-10)
+    old_means = m.means_.copy()
+    m.fit(np.concatenate(seqs), [len(s) for s in seqs])  # one iteration from these parameters
+    new = hmm_em.m_step(stats, var_floor=0.0)
+    for a in ("startprob_", "transmat_", "weights_", "means_"):
+        np.testing.assert_allclose(getattr(new, a), getattr(m, a), atol=1e-10)
+    np.testing.assert_allclose(new.covars_ + (new.means_ - old_means) ** 2, m.covars_, atol=1e-10)
+
+
+def test_em_never_lowers_the_likelihood_and_the_floor_bounds_it():
+    """Exact EM is monotone (with the floor too: it is the constrained maximiser); on
+    repeated points (word vectors) the floor keeps every variance at or above it."""
+    from rnnpaper.models import hmm_em
+
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(6, 3))  # six "word types", repeated
+    seqs = [points[rng.integers(0, 6, size=rng.integers(2, 9))] for _ in range(60)]
+    params, history, converged = hmm_em.fit(seqs, 3, 2, 0, 0.05, 1e-8, 60)
+    assert np.all(np.diff(history) >= -1e-9)
+    assert params.covars_.min() >= 0.05 - 1e-12
+    assert history[-1] <= -0.5 * 3 * np.log(2 * np.pi * 0.05) + 1e-9  # the floor's ceiling
+    np.testing.assert_allclose(params.transmat_.sum(1), 1)
+    np.testing.assert_allclose(params.weights_.sum(1), 1)
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_restarts_keep_the_best_training_likelihood(shared):
+    rng = np.random.default_rng(1)
+    seqs = [rng.normal(loc=(-1) ** y, size=(rng.integers(3, 9), 2)) for y in [0, 1] * 30]
+    labels = [0, 1] * 30
+    cfg = hmm.HMMConfig(n_states=2, n_mix=2, n_iter=30, restarts=3, shared_start=shared)
+    clf = hmm.GMMHMMClassifier(cfg).fit(seqs, labels)
+    for r in clf.restarts:
+        finals = [run["history"][-1] for run in r["runs"]]
+        assert len(finals) == 3 and [run["seed"] for run in r["runs"]] == [0, 1, 2]
+        if not shared:  # each class its own best restart
+            assert r["chosen"] == int(np.argmax(finals))
+    if shared:  # one restart for all: the best total training likelihood
+        totals = [
+            sum(c["runs"][r]["history"][-1] * c["runs"][r]["frames"] for c in clf.restarts)
+            for r in range(3)
+        ]
+        assert {c["chosen"] for c in clf.restarts} == {int(np.argmax(totals))}
+        from rnnpaper.models import hmm_em
+
+        for c, x in zip(clf.restarts, (seqs[0::2], seqs[1::2]), strict=True):
+            for run, start in zip(c["runs"], clf.starts, strict=True):  # EM began at the start
+                first = (
+                    hmm_em.log_likelihoods(start["params"], *hmm_em.pad(x)).sum() / run["frames"]
+                )
+                assert run["history"][0] == pytest.approx(first)
+    ll = clf.log_likelihoods(seqs[:4])
+    want = [[hmm.forward(*hmm.model_arrays(m, s))[1] for m in clf.models] for s in seqs[:4]]
+    np.testing.assert_allclose(ll, want, atol=1e-9)
+
+
 def test_committed_tables_are_what_the_committed_results_produce(tmp_path):
     from rnnpaper import paths
     from rnnpaper.studies.hmm.report import build_outputs

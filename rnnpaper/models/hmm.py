@@ -1,4 +1,5 @@
-"""Hidden Markov models in log space (numpy) and a GMM-HMM classifier (hmmlearn).
+"""Hidden Markov models in log space (numpy) and a GMM-HMM classifier (Baum-Welch of
+:mod:`rnnpaper.models.hmm_em`, checked against hmmlearn).
 
 Notation (notebook 05): M states, initial distribution pi (M,), transitions A (M, M) with
 a_ij = p(z_{t+1}=j | z_t=i), emission log-densities log b_j(x_t) as a (T, M) array. What each
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
+
+from rnnpaper.models import hmm_em
 
 
 def joint_log_prob(log_pi, log_A, log_B, z) -> float:
@@ -88,7 +91,7 @@ def gmm_log_emissions(X, weights, means, covars):
 
 
 def model_arrays(model, X):
-    """log pi, log A, log B (T, M) of a fitted hmmlearn GMMHMM (diagonal) on X."""
+    """log pi, log A, log B (T, M) of a diagonal GMM-HMM (hmmlearn's or ours) on X."""
     return (
         np.log(model.startprob_),
         np.log(model.transmat_),
@@ -101,47 +104,77 @@ def model_arrays(model, X):
 
 @dataclass(frozen=True)
 class HMMConfig:
-    """One GMM-HMM per class: M states, k diagonal Gaussians per state, EM iterations."""
+    """One GMM-HMM per class: M states, k diagonal Gaussians per state, EM with restarts."""
 
     n_states: int = 2  # M
-    n_mix: int = 1  # k
-    n_iter: int = 20
-    tol: float = 1e-2
-    seed: int = 0  # hmmlearn's random_state (k-means initialisation)
-    min_covar: float = 1e-3  # variance floor (hmmlearn's default 1e-3)
+    n_mix: int = 2  # k
+    n_iter: int = 200  # most EM iterations of one restart
+    tol: float = 1e-4  # EM stops when log p(X) per frame gains less than this
+    seed: int = 0  # restart r starts from k-means with random_state seed + r
+    var_floor: float = 1e-2  # smallest variance of a Gaussian component (per feature)
+    restarts: int = 1  # the restart with the highest training likelihood is kept
+    shared_start: bool = False  # every class's EM starts from one model fitted to all classes
 
 
 class GMMHMMClassifier:
-    """Fit one hmmlearn GMMHMM per class; predict argmax_c log p(X | c) + log p(c)."""
+    """Fit one GMM-HMM per class (:mod:`rnnpaper.models.hmm_em`) and predict
+    argmax_c log p(X | c) + log p(c).
+
+    Restarts: each class keeps its restart of highest training likelihood; with
+    ``shared_start``, restart r first fits one model to every class's texts from k-means seed
+    ``seed + r``, every class model starts EM from it, and the restart whose class models give
+    the training set the highest likelihood is kept for all classes (so the class models
+    differ by what their data moved, not by where k-means put them).
+    """
 
     def __init__(self, cfg: HMMConfig):
         self.cfg = cfg
 
     def fit(self, seqs, labels):
-        from hmmlearn.hmm import GMMHMM
-
         labels = np.asarray(labels)
         self.classes = np.unique(labels)
         self.log_prior = np.log(np.bincount(labels)[self.classes] / len(labels))
-        self.models = []
-        for c in self.classes:
-            sel = [s for s, y in zip(seqs, labels, strict=True) if y == c]
-            m = GMMHMM(
-                n_components=self.cfg.n_states,
-                n_mix=self.cfg.n_mix,
-                covariance_type="diag",
-                min_covar=self.cfg.min_covar,
-                n_iter=self.cfg.n_iter,
-                tol=self.cfg.tol,
-                random_state=self.cfg.seed,
-            )
-            m.fit(np.concatenate(sel), [len(s) for s in sel])
-            self.models.append(m)
+        per_class = [[s for s, y in zip(seqs, labels, strict=True) if y == c] for c in self.classes]
+        R, self.starts = range(self.cfg.restarts), None
+        if self.cfg.shared_start:
+            self.starts = [self._fit_one(seqs, self.cfg.seed + r) for r in R]
+            runs = [
+                [self._fit_one(x, s["seed"], s["params"]) for s in self.starts] for x in per_class
+            ]
+            total = [sum(c[r]["history"][-1] * c[r]["frames"] for c in runs) for r in R]
+            chosen = [int(np.argmax(total))] * len(runs)
+        else:
+            runs = [[self._fit_one(x, self.cfg.seed + r) for r in R] for x in per_class]
+            chosen = [int(np.argmax([r["history"][-1] for r in c])) for c in runs]
+        self.restarts = [{"runs": c, "chosen": b} for c, b in zip(runs, chosen, strict=True)]
+        self.models = [c[b]["params"] for c, b in zip(runs, chosen, strict=True)]
         return self
 
-    def log_likelihoods(self, seqs) -> np.ndarray:
-        """log p(X | c) for every text and class (N, C), by the forward algorithm."""
-        return np.array([[m.score(s) for m in self.models] for s in seqs])
+    def _fit_one(self, seqs, seed: int, init=None) -> dict:
+        c = self.cfg
+        params, history, converged = hmm_em.fit(
+            seqs, c.n_states, c.n_mix, seed, c.var_floor, c.tol, c.n_iter, init
+        )
+        frames = sum(len(s) for s in seqs)
+        return {
+            "seed": seed,
+            "params": params,
+            "history": history,
+            "converged": converged,
+            "frames": frames,
+        }
 
-    def predict(self, seqs) -> np.ndarray:
-        return self.classes[np.argmax(self.log_likelihoods(seqs) + self.log_prior, axis=1)]
+    def log_likelihoods(self, seqs, models=None) -> np.ndarray:
+        """log p(X | c) for every text and class (N, C), by the forward algorithm
+        (``models``: one parameter set per class instead of the chosen ones)."""
+        X, mask = hmm_em.pad(seqs)
+        models = self.models if models is None else models
+        return np.stack([hmm_em.log_likelihoods(m, X, mask) for m in models], axis=1)
+
+    def predict(self, seqs, models=None) -> np.ndarray:
+        ll = self.log_likelihoods(seqs, models)
+        return self.classes[np.argmax(ll + self.log_prior, axis=1)]
+
+    def restart_models(self, r: int) -> list:
+        """Restart ``r`` of every class: the classifier that restart alone would give."""
+        return [c["runs"][r]["params"] for c in self.restarts]

@@ -13,6 +13,7 @@ from rnnpaper import paths, results
 from rnnpaper.report import labels, latex, plotting
 from rnnpaper.studies.hmm.config import PRODUCER, RNN_RESULTS, STEM
 
+LOW_F1 = 50  # validation macro F1 (%) below which a two-class classifier is called one-sided
 RNN_INITS = (  # notebook 04's embedding inits shown beside the HMM: (init, frozen, name)
     ("random", False, "random emb."),
     ("skipgram", False, "skip-gram emb., fine-tuned"),
@@ -41,6 +42,7 @@ def build_outputs(results_dir, generated, figures=None) -> dict:
     }
     if figures is not None:
         written["figure"] = plotting.save(decode_figure(decode), Path(figures) / f"{STEM}_decode")
+        written["em"] = plotting.save(em_figure(sweep), Path(figures) / f"{STEM}_em")
     return written
 
 
@@ -88,50 +90,93 @@ def rnn_rows(results_dir, dataset: str = "sst2") -> list[dict]:
     return rows
 
 
+def _scores_row(model: str, runs: list[dict]) -> dict:
+    return {
+        "Model": model,
+        "Accuracy": latex.pm([r["accuracy"] for r in runs], scale=100.0),
+        "Macro F1": latex.pm([r["macro_f1"] for r in runs], scale=100.0),
+        "Runs": len(runs),
+    }
+
+
 def compare_frame(sweep: dict, results_dir) -> pd.DataFrame:
-    """Test scores of the chosen and the best multi-state GMM-HMM, then notebook 04's RNNs."""
-    rows = []
-    for key, seeds_key in (("best", "seeds"), ("best_multi", "seeds_multi")):
-        s, b = sweep[seeds_key], sweep[key]
-        rows.append(
-            {
-                "Model": f"GMM-HMM, M = {b['M']}, k = {b['k']}",
-                "Accuracy": latex.pm([r["test"]["accuracy"] for r in s], scale=100.0),
-                "Macro F1": latex.pm([r["test"]["macro_f1"] for r in s], scale=100.0),
-                "Runs": len(s),
-            }
-        )
+    """Test scores of the chosen GMM-HMM (best restart per class, and single restarts), the
+    (1, 1) reference, then notebook 04's tuned RNNs on the same split."""
+    b, reps, ref = sweep["best"], sweep["repeats"], sweep["reference"]
+    rows = [
+        _scores_row(f"GMM-HMM, M = {b['M']}, k = {b['k']}", [r["test"] for r in reps]),
+        _scores_row(
+            f"GMM-HMM, M = {b['M']}, k = {b['k']}, single restarts",
+            [t for r in reps for t in r["restart_test"]],
+        ),
+        _scores_row(f"reference: M = {ref['M']}, k = {ref['k']} (bag of vectors)", [ref["test"]]),
+    ]
     return pd.DataFrame(rows + rnn_rows(results_dir))
 
 
 # ---------------------------------------------------------------- macros
 
 
+def convergence(sweep: dict) -> dict:
+    """EM runs (grid, repeats, reference; every class and restart) and those stopped by
+    the tolerance, with their iteration counts."""
+    records = sweep["grid"] + sweep["repeats"][1:] + [sweep["reference"]]
+    runs = [run for rec in records for c in rec["restarts"] for run in c["runs"]]
+    runs += [s for rec in records for s in rec.get("starts") or []]
+    iters = [len(r["history"]) - 1 for r in runs]
+    return {
+        "runs": len(runs),
+        "converged": sum(r["converged"] for r in runs),
+        "iter median": float(np.median(iters)),
+        "iter max": max(iters),
+    }
+
+
 def macro_values(sweep: dict, decode: dict) -> dict:
     """Every number notebook 05's paper section quotes (the order is the file's)."""
-    acc = [100 * r["test"]["accuracy"] for r in sweep["seeds"]]
-    multi = [r["test"]["accuracy"] for r in sweep["seeds_multi"]]
+    st, reps, conv = sweep["study"], sweep["repeats"], convergence(sweep)
+    acc = [100 * r["test"]["accuracy"] for r in reps]
+    single = [100 * t["accuracy"] for r in reps for t in r["restart_test"]]
     grid = [100 * r["validation"]["accuracy"] for r in sweep["grid"]]
+    grid_f1 = [100 * r["validation"]["macro_f1"] for r in sweep["grid"]]
     ex = decode["examples"][0]
     return {
         "hmm best M": sweep["best"]["M"],
         "hmm best k": sweep["best"]["k"],
         "hmm test acc": float(np.mean(acc)),
         "hmm test acc std": float(np.std(acc, ddof=1)) if len(acc) > 1 else 0.0,
-        "hmm seeds": len(acc),
+        "hmm repeats": len(reps),
+        "hmm restarts": st["restarts"],
+        "hmm single test acc": float(np.mean(single)),
+        "hmm single test acc std": float(np.std(single, ddof=1)) if len(single) > 1 else 0.0,
+        "hmm reference test acc": 100 * sweep["reference"]["test"]["accuracy"],
+        "hmm reference val acc": 100 * sweep["reference"]["validation"]["accuracy"],
         "hmm val acc min": min(grid),
         "hmm val acc max": max(grid),
-        "hmm pca dim": sweep["study"]["pca_dim"],
+        # grid points whose classifier put nearly every sentence in one class
+        "hmm low f1 points": sum(f < LOW_F1 for f in grid_f1),
+        "hmm low f1 threshold": LOW_F1,
+        "hmm val f1 min": min(grid_f1),
+        "hmm states grid": ", ".join(map(str, st["states"])),
+        "hmm mixes grid": ", ".join(map(str, st["mixes"])),
+        "hmm pca dim": st["pca_dim"],
         "hmm train size": sweep["train_size"],
-        "hmm n iter": sweep["study"]["n_iter"],
+        "hmm train tokens": sweep["train_tokens"],
+        "hmm n iter": st["n_iter"],
+        "hmm tol": f"{st['tol']:g}",
+        "hmm var floor": f"{st['var_floor']:g}",
+        "hmm em runs": conv["runs"],
+        "hmm em converged": conv["converged"],
+        "hmm em iter median": conv["iter median"],
+        "hmm em iter max": conv["iter max"],
         "hmm explained variance": 100 * sweep["explained_variance"],
         "hmm coverage": 100 * sweep["coverage"],
         "hmm fit s max": max(r["fit_s"] for r in sweep["grid"]),
+        "hmm fit min total": sum(
+            r["fit_s"] for r in sweep["grid"] + reps[1:] + [sweep["reference"]]
+        )
+        / 60,
         "hmm decode M": decode["M_shown"],
-        "hmm multi M": sweep["best_multi"]["M"],
-        "hmm multi k": sweep["best_multi"]["k"],
-        "hmm multi test acc": 100 * float(np.mean(multi)),
-        "hmm multi test acc std": 100 * float(np.std(multi, ddof=1)),
         "hmm example viterbi gap": ex["loglik"] - ex["viterbi_logp"],
     }
 
@@ -163,5 +208,38 @@ def decode_figure(decode: dict):
         ax.set_ylabel("state")
         fig.colorbar(im, ax=ax, pad=0.01, label=r"$p(z_t=j\mid X)$")
     axes[0, 0].legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def em_figure(sweep: dict):
+    """Log-likelihood per token at every EM iteration of every restart of the chosen (M, k):
+    the shared start fitted to all texts (if any), then one panel per class; the restart kept
+    is drawn bold."""
+    import matplotlib.pyplot as plt
+
+    plotting.use_style()
+    rec, b = sweep["repeats"][0], sweep["best"]
+    panels = [
+        (f"{n} class", c["runs"], c["chosen"])
+        for n, c in zip(sweep["label_names"], rec["restarts"], strict=True)
+    ]
+    if rec.get("starts"):
+        panels.insert(0, ("shared start (all texts)", rec["starts"], rec["restarts"][0]["chosen"]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels) + 0.6, 2.6))
+    for ax, (title, runs, chosen) in zip(axes, panels, strict=True):
+        for r, run in enumerate(runs):
+            kept = r == chosen
+            note = (" (kept)" if kept else "") + ("" if run["converged"] else ", cut")
+            ax.plot(
+                run["history"],
+                lw=1.6 if kept else 0.9,
+                alpha=1.0 if kept else 0.7,
+                label=f"restart {r}{note}",
+            )
+        ax.set_title(f"{title}, M = {b['M']}, k = {b['k']}", fontsize=8)
+        ax.set_xlabel("EM iteration")
+        ax.legend(fontsize=7, frameon=False)
+    axes[0].set_ylabel("log p(X) per token")
     fig.tight_layout()
     return fig

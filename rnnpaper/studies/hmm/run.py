@@ -1,8 +1,9 @@
 """Notebook 05's compute: GMM-HMM classifiers on word-vector sequences, and decoded examples.
 
-:func:`run` writes ``sweep.json`` and ``decode.json`` under the profile's results folder; a
-sweep whose recorded study is the profile's is reused with its decoded examples, not
-recomputed (delete the files to recompute).
+:func:`run` writes ``sweep.json`` (the (M, k) grid on validation with every restart's
+likelihood curve, the chosen (M, k) repeated with fresh restarts and scored on test, the
+(1, 1) reference) and ``decode.json`` (the chosen model on two test sentences). Both are
+reused when their recorded study is the profile's (delete them to recompute).
 """
 
 import time
@@ -29,19 +30,19 @@ def run(profile: str, log=print) -> dict:
     vs = profiles.resolve(word_vectors.PRESETS, profile)
     rd = paths.outputs(profile).results / STEM
     sweep_path, decode_path = rd / "sweep.json", rd / "decode.json"
-    feats = None
-    if sweep_path.exists() and sweep_is(results.read_json(sweep_path), study):
-        log("sweep.json: its recorded study is the profile's; reused")
+    if (
+        sweep_path.exists()
+        and decode_path.exists()
+        and sweep_is(sweep := results.read_json(sweep_path), study)
+        and decode_is(results.read_json(decode_path), sweep)
+    ):
+        log("sweep.json and decode.json: their recorded study is the profile's; reused")
     else:
         feats = features(study, vs, log)
-        results.write_json(sweep_path, run_sweep(study, feats, log))
-    sweep = results.read_json(sweep_path)
-    if feats is None and decode_path.exists() and decode_is(results.read_json(decode_path), sweep):
-        log("decode.json: decoded with the reused sweep's model; reused")
-    else:
-        feats = features(study, vs, log) if feats is None else feats
-        results.write_json(decode_path, run_decode(study, sweep, feats))
-    return {"sweep": sweep, "decode": results.read_json(decode_path)}
+        sweep, chosen = run_sweep(study, feats, log)
+        results.write_json(decode_path, run_decode(chosen, feats))
+        results.write_json(sweep_path, sweep)
+    return {"sweep": results.read_json(sweep_path), "decode": results.read_json(decode_path)}
 
 
 def sweep_is(sweep: dict, study: Study) -> bool:
@@ -51,7 +52,7 @@ def sweep_is(sweep: dict, study: Study) -> bool:
 
 def decode_is(decode: dict, sweep: dict) -> bool:
     """decode.json records the number of states of the model it decoded with."""
-    return decode["M_shown"] == sweep["best_multi"]["M"]
+    return decode["M_shown"] == sweep["best"]["M"]
 
 
 # ---------------------------------------------------------------- features
@@ -101,62 +102,94 @@ def _per_class(labels: np.ndarray, n: int) -> np.ndarray:
 # ---------------------------------------------------------------- the sweep
 
 
-def _evaluate(clf, split) -> dict:
-    return metrics.scores(split["labels"], clf.predict(split["seqs"]), 2)
+def _evaluate(clf, split, models=None) -> dict:
+    return metrics.scores(split["labels"], clf.predict(split["seqs"], models), 2)
 
 
-def run_sweep(study: Study, feats: dict, log=print) -> dict:
-    """Validation scores over the (M, k) grid, then the best (M, k) with several seeds."""
-    with threadpool_limits(1):  # BLAS threads on a shared 2-core CPU: 10-20x slower
+def run_sweep(study: Study, feats: dict, log=print) -> tuple[dict, GMMHMMClassifier]:
+    """The grid on validation, the chosen (M, k) repeated, the reference: (payload, the
+    chosen classifier of the first repeat)."""
+    with threadpool_limits(1):  # BLAS threads on a shared 2-core CPU: slower, not faster
         return _sweep(study, feats, log)
 
 
-def _sweep(study: Study, feats: dict, log) -> dict:
-    tr, va, te = feats["train"], feats["validation"], feats["test"]
-    grid = []
+def fit_point(study: Study, feats: dict, M: int, k: int, repeat: int = 0, restarts=None):
+    """One GMM-HMM per class at (M, k): (classifier, record with validation scores, the
+    likelihood curve of every restart, and each restart's own validation scores)."""
+    R = restarts or study.restarts
+    cfg = HMMConfig(
+        M, k, study.n_iter, study.tol, repeat * R, study.var_floor, R, study.shared_start
+    )
+    tr, va = feats["train"], feats["validation"]
+    t0 = time.perf_counter()
+    clf = GMMHMMClassifier(cfg).fit(tr["seqs"], tr["labels"])
+    record = {
+        "M": M,
+        "k": k,
+        "repeat": repeat,
+        "fit_s": time.perf_counter() - t0,
+        "validation": _evaluate(clf, va),
+        "restarts": [
+            {
+                "chosen": c["chosen"],
+                "runs": [
+                    {key: run[key] for key in ("seed", "history", "converged")} for run in c["runs"]
+                ],
+            }
+            for c in clf.restarts
+        ],
+        "starts": None if clf.starts is None else [_curve(s) for s in clf.starts],
+        "restart_validation": [_evaluate(clf, va, clf.restart_models(r)) for r in range(R)],
+    }
+    return clf, record
+
+
+def _curve(run: dict) -> dict:
+    return {key: run[key] for key in ("seed", "history", "converged", "frames")}
+
+
+def _sweep(study: Study, feats: dict, log) -> tuple[dict, GMMHMMClassifier]:
+    te = feats["test"]
+    fitted = {}
     for M in study.states:
         for k in study.mixes:
-            t0 = time.perf_counter()
-            clf = GMMHMMClassifier(HMMConfig(M, k, study.n_iter, seed=0))
-            clf.fit(tr["seqs"], tr["labels"])
-            fit_s = time.perf_counter() - t0
-            grid.append({"M": M, "k": k, "fit_s": fit_s, "validation": _evaluate(clf, va)})
-            log(grid[-1])
-    best = max(grid, key=lambda r: r["validation"]["accuracy"])
-    multi = max((r for r in grid if r["M"] > 1), key=lambda r: r["validation"]["accuracy"])
-    return {
-        "grid": grid,
-        "best": {"M": best["M"], "k": best["k"]},
-        "seeds": _seeds(study, best, tr, va, te),
-        "best_multi": {"M": multi["M"], "k": multi["k"]},
-        # M = 1, k = 1 has no random step; the best model with a real chain shows the spread
-        "seeds_multi": _seeds(study, multi, tr, va, te),
+            fitted[(M, k)] = fit_point(study, feats, M, k)
+            log({key: fitted[(M, k)][1][key] for key in ("M", "k", "fit_s", "validation")})
+    # validation accuracy; ties: the smaller model
+    best = max(fitted, key=lambda mk: (fitted[mk][1]["validation"]["accuracy"], -mk[0], -mk[1]))
+    repeats = [fitted[best]] + [
+        fit_point(study, feats, *best, repeat=r) for r in range(1, study.repeats)
+    ]
+    for clf, rec in repeats:
+        rec["test"] = _evaluate(clf, te)
+        rec["restart_test"] = [
+            _evaluate(clf, te, clf.restart_models(r)) for r in range(len(clf.restarts[0]["runs"]))
+        ]
+    ref_clf, ref = fit_point(study, feats, *study.reference, restarts=1)
+    ref["test"] = _evaluate(ref_clf, te)
+    payload = {
+        "grid": [rec for _, rec in fitted.values()],
+        "best": {"M": best[0], "k": best[1]},
+        "repeats": [rec for _, rec in repeats],
+        "reference": ref,
         "study": study,
+        "label_names": data.label_names(study.dataset),
         "explained_variance": feats["explained_variance"],
         "coverage": feats["coverage"],
-        "train_size": len(tr["labels"]),
+        "train_size": len(feats["train"]["labels"]),
+        "train_tokens": int(sum(len(s) for s in feats["train"]["seqs"])),
         "environment": results.environment(),
         **results.provenance(),
     }
-
-
-def _seeds(study, cfg_row, tr, va, te) -> list[dict]:
-    """Refit one (M, k) with each hmmlearn random_state; validation and test scores."""
-    out = []
-    for seed in range(study.seeds):
-        clf = GMMHMMClassifier(HMMConfig(cfg_row["M"], cfg_row["k"], study.n_iter, seed=seed))
-        clf.fit(tr["seqs"], tr["labels"])
-        out.append({"seed": seed, "validation": _evaluate(clf, va), "test": _evaluate(clf, te)})
-    return out
+    return payload, fitted[best][0]
 
 
 # ---------------------------------------------------------------- decoded examples
 
 
-def run_decode(study: Study, sweep: dict, feats: dict) -> dict:
-    """Examples decoded by the best model with more than one state (M = 1 has no chain)."""
-    best = sweep["best_multi"]
-    examples = decode_examples(feats, best["M"], best["k"], study.n_iter)
+def run_decode(clf: GMMHMMClassifier, feats: dict) -> dict:
+    """Examples decoded by the chosen model (its positive-class HMM)."""
+    examples = decode_examples(feats, clf.models[1])
     return {
         "examples": examples,
         "M_shown": len(examples[0]["gamma"][0]),
@@ -164,15 +197,11 @@ def run_decode(study: Study, sweep: dict, feats: dict) -> dict:
     }
 
 
-def decode_examples(feats: dict, M: int, k: int, n_iter: int, n: int = 2) -> list[dict]:
-    """Posteriors (forward-backward) and the Viterbi path of the positive-class HMM on the
-    first ``n`` test sentences of 8 to 14 known words."""
-    tr, te = feats["train"], feats["test"]
-    with threadpool_limits(1):
-        clf = GMMHMMClassifier(HMMConfig(M, k, n_iter, seed=0)).fit(tr["seqs"], tr["labels"])
-    model = clf.models[1]
+def decode_examples(feats: dict, model, n: int = 2) -> list[dict]:
+    """Posteriors (forward-backward) and the Viterbi path of ``model`` on the first ``n``
+    test sentences of 8 to 14 words, all of them known."""
     out = []
-    for toks, seq in zip(te["tokens"], te["seqs"], strict=True):
+    for toks, seq in zip(feats["test"]["tokens"], feats["test"]["seqs"], strict=True):
         if 8 <= len(seq) <= 14 and len(seq) == len(toks):
             arrays = model_arrays(model, seq)
             path, logp = viterbi(*arrays)
