@@ -1,17 +1,18 @@
-"""Elman RNN, LSTM and GRU cells written from their equations: one time step each.
+"""Elman RNN, LSTM, GRU and the proposed GLR written from their equations: one time step each.
 
-Equation numbers are the seed proposal's (eqs. 1-2 Elman, 28-33 LSTM, 34-37 GRU). The
-proposal writes each gate as ``W_g [h_{t-1}, x_t]``; here that matrix is split into its
-two blocks ``W_g = [W_hg, W_xg]`` so that the input part of every step can be computed in
-one matmul before the time loop. Weight matrices have torch.nn's layout (out, in), so
-``F.linear(x, W_xh)`` is ``W_xh x``.
+Equation numbers are the seed proposal's (eqs. 1-2 Elman, 28-33 LSTM, 34-37 GRU) and
+:mod:`rnnpaper.models.glr`'s (G1-G3). The proposal writes each gate as ``W_g [h_{t-1}, x_t]``;
+here that matrix is split into its two blocks ``W_g = [W_hg, W_xg]`` so that the input part
+of every step can be computed in one matmul before the time loop. Weight matrices have
+torch.nn's layout (out, in), so ``F.linear(x, W_xh)`` is ``W_xh x``.
 
 A cell is registered (with its torch.nn twin, label and colour) in
 :mod:`rnnpaper.models.registry`; :class:`rnnpaper.models.recurrent.Recurrent` stacks
 registered cells into layers. What a new cell must provide: ``gates`` and ``biases`` (or its
 own parameters), ``recur`` (one step from the input projection), and, when its state is not
 one (B, H) tensor, ``init_state`` and ``output``; ``scan`` (a whole layer over time) may be
-overridden by a faster form.
+overridden by a faster form. A cell whose gates see the input only sets
+``recurrent_weights = False`` (no W_h, G(n+1)m parameters).
 """
 
 import math
@@ -20,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnpaper.models import bptt
+from rnnpaper.models import bptt, glr
 
 
 class _Cell(nn.Module):
@@ -30,6 +31,7 @@ class _Cell(nn.Module):
     biases: tuple = ()  # bias names added to the input projection, one per gate
     extra_biases: tuple = ()  # further (H,) biases a cell's equations keep apart
     state_parts: int = 1  # tensors in the state: h, or (h, C) for the LSTM
+    recurrent_weights: bool = True  # a W_hg per gate; False: the gates see x_t only (GLR)
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
@@ -37,7 +39,8 @@ class _Cell(nn.Module):
         H, E = hidden_size, input_size
         for g in self.gates:
             setattr(self, f"W_x{g}", nn.Parameter(torch.empty(H, E)))  # (H, E)
-            setattr(self, f"W_h{g}", nn.Parameter(torch.empty(H, H)))  # (H, H)
+            if self.recurrent_weights:
+                setattr(self, f"W_h{g}", nn.Parameter(torch.empty(H, H)))  # (H, H)
         for b in self.biases + self.extra_biases:
             setattr(self, b, nn.Parameter(torch.empty(H)))  # (H,)
         bound = 1.0 / math.sqrt(H)  # torch.nn's initialisation
@@ -66,11 +69,8 @@ class _Cell(nn.Module):
         return scan(self, self.input_projection(xs), state, mask)  # xp (T, B, G*H)
 
     def init_state(self, batch_size: int, device=None, dtype=None):
-        dtype = dtype or self.W_hh_any().dtype
+        dtype = dtype or getattr(self, f"W_x{self.gates[0]}").dtype
         return torch.zeros(batch_size, self.hidden_size, device=device, dtype=dtype)  # (B, H)
-
-    def W_hh_any(self) -> torch.Tensor:
-        return getattr(self, f"W_h{self.gates[0]}")
 
     def output(self, state) -> torch.Tensor:
         return state  # (B, H)
@@ -217,6 +217,39 @@ class GRUProposalCell(_Cell):
         flip[self.hidden_size : 2 * self.hidden_size] = -1
         f = flip[:, None]
         super().load_torch_weights(w_ih * f, w_hh * f, b_ih * flip, b_hh * flip)
+
+
+class GatedLinearCell(_Cell):
+    """Gated linear recurrence (GLR, the proposed cell), eqs. (G1)-(G3) of models/glr.py:
+
+    f_t = sigma(W_xf x_t + b_f), c~_t = tanh(W_xc x_t + b_c),
+    h_t = f_t * h_{t-1} + (1 - f_t) * c~_t.
+
+    The input gate is tied (i_t = 1 - f_t) and no gate sees h_{t-1}: 2 gate blocks, no W_h,
+    2(n+1)m parameters; why in :mod:`rnnpaper.models.glr`.
+    """
+
+    gates, biases = ("f", "c"), ("b_f", "b_c")
+    recurrent_weights = False
+    scan_form = "sequential"  # glr.layer's scan (scan.FORMS: sequential, chunked); "cell": steps
+
+    def W_h(self):
+        return None  # no recurrent weights: recur ignores its W_h
+
+    def recur(self, xp_t, h, W_h=None):
+        """xp_t = [W_xf x_t + b_f, W_xc x_t + b_c] (B, 2H), h (B, H) -> h_t (B, H), eq. G3."""
+        f, b_t = glr.coefficients(xp_t)  # f_t, (1 - f_t) c~_t, each (B, H)
+        return torch.addcmul(b_t, f, h)  # f_t h_{t-1} + (1 - f_t) c~_t
+
+    def scan(self, xs, state, mask=None):
+        """The layer over time: all gates in one matrix product, then the linear scan (G3);
+        xs (T, B, E), mask (T, B, 1) -> outputs (T, B, H), h_T (B, H)."""
+        if self.scan_form == "cell":
+            return super().scan(xs, state, mask)  # the cell stepped, with autograd
+        xp = self.input_projection(xs).transpose(0, 1)  # (B, T, 2H), a time-major view
+        m = None if mask is None else mask[..., 0].t() > 0  # (B, T)
+        y, h_T = glr.recurrence(xp, state, m, self.scan_form)  # (B, T, H), (B, H)
+        return y.transpose(0, 1), h_T  # (T, B, H)
 
 
 def scan(cell: _Cell, xp: torch.Tensor, state, mask=None):

@@ -148,11 +148,13 @@ def param_count(kind: str, n: int, m: int, form: str = "equations") -> int:
     """Closed form for one layer, input size n, hidden size m.
 
     ``"equations"``: one bias per gate, G(n+m+1)m (the proposal's 4(n+m+1)m for the LSTM),
-    plus any bias a cell keeps apart (the torch.nn-form GRU's b_hn: +m). ``"torch"``: two
-    bias vectors, G(n+m+2)m.
+    plus any bias a cell keeps apart (the torch.nn-form GRU's b_hn: +m); G(n+1)m for a cell
+    whose gates see the input only (the GLR: no W_h). ``"torch"``: two bias vectors,
+    G(n+m+2)m.
     """
     cell = registry.spec(kind).cell
     G = len(cell.gates)
+    m_h = m if cell.recurrent_weights else 0  # columns of the recurrent weights W_hg
     if form == "torch":
-        return G * (n + m + 2) * m
-    return G * (n + m + 1) * m + len(cell.extra_biases) * m
+        return G * (n + m_h + 2) * m
+    return G * (n + m_h + 1) * m + len(cell.extra_biases) * m

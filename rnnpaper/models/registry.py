@@ -58,6 +58,7 @@ CELLS: dict[str, CellSpec] = {
     "lstm": CellSpec(cells.LSTMCell, nn.LSTM, nn.LSTMCell, "LSTM", "#1f77b4"),
     "gru": CellSpec(cells.GRUCell, nn.GRU, nn.GRUCell, "GRU", "#d62728"),
     "gru_proposal": CellSpec(cells.GRUProposalCell, None, None, "GRU (proposal form)", "#9467bd"),
+    "glr": CellSpec(cells.GatedLinearCell, None, None, "GLR", "#ff7f0e", "Gated linear recurrence"),
 }
 COMPARED = ("rnn", "lstm", "gru")  # the three cells every study compares
 PROPOSED: tuple = ()  # the proposed model's cell(s) once registered (issue 11), run beside them

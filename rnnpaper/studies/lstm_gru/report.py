@@ -29,7 +29,8 @@ def closed_forms(kind: str) -> tuple[str, str]:
     """One layer's parameter count as the equations give it, and as torch.nn stores it."""
     spec = registry.spec(kind)
     G = str(spec.gates) if spec.gates > 1 else ""
-    equations = f"{G}(n+m+1)m" + " + m" * len(spec.cell.extra_biases)
+    inputs = "n+m+1" if spec.cell.recurrent_weights else "n+1"  # no W_h: gates see x_t only
+    equations = f"{G}({inputs})m" + " + m" * len(spec.cell.extra_biases)
     return equations, f"{G}(n+m+2)m" if spec.fused is not None else "--"
 
 
