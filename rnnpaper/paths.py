@@ -16,6 +16,7 @@ BUILD = ROOT / "build"
 LOCAL_DATA = ROOT / "data"
 
 PAPER_PROFILE = "paper"
+COMMITTED_RESULTS = ("protocol",)  # profiles whose results (only) go to the committed results/
 
 
 def data_dirs() -> list[Path]:
@@ -43,8 +44,11 @@ class Outputs:
 
 
 def outputs(profile: str) -> Outputs:
-    """Output folders for a profile: the committed ones for 'paper', build/<profile>/ else."""
+    """Output folders for a profile: the committed ones for 'paper', build/<profile>/ else;
+    a profile of :data:`COMMITTED_RESULTS` keeps its results in results/ (a study gives it a
+    subfolder there) until the paper adopts its tables."""
     if profile == PAPER_PROFILE:
         return Outputs(profile, ROOT / "results", ROOT / "figures", PAPER / "generated").make()
     base = BUILD / profile
-    return Outputs(profile, base / "results", base / "figures", base / "generated").make()
+    res = ROOT / "results" if profile in COMMITTED_RESULTS else base / "results"
+    return Outputs(profile, res, base / "figures", base / "generated").make()

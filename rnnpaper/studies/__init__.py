@@ -2,10 +2,12 @@
 
 ``run(study, profile)`` computes and writes ``results/<NN-topic>/`` (reusing finished work);
 ``report(study, profile)`` turns those results, and nothing else, into tables, macros and
-figures. Each package also exports its own ``run`` and ``report``; import other names
-from the modules (``from rnnpaper.studies.gradients.report import adding_table``), since the
-package's ``report`` function hides its ``report`` module. From a shell:
-``python -m rnnpaper.studies <study> run|report --profile paper``.
+figures; ``plan(study, profile)`` (a study with a ``plan`` module) lists the runs a profile
+would train and estimates their CPU time. Each package also exports its own ``run`` and
+``report``; import other names from the modules (``from rnnpaper.studies.gradients.report
+import adding_table``), since the package's ``report`` function hides its ``report`` module.
+From a shell:
+``python -m rnnpaper.studies <study> run|report|plan --profile paper``.
 """
 
 from importlib import import_module
@@ -36,3 +38,8 @@ def run(study: str, profile: str = "smoke", **options):
 def report(study: str, profile: str = "smoke") -> dict:
     """Write the study's tables, macros and figures from its results files only."""
     return _module(study, "report").report(profile)
+
+
+def plan(study: str, profile: str = "smoke") -> dict:
+    """The runs of the study at ``profile``, finished or not, and their estimated CPU time."""
+    return _module(study, "plan").plan(profile)

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 from rnnpaper import paths
 from rnnpaper.models import baselines
 from rnnpaper.report import latex, plotting
-from rnnpaper.studies.classification import figures, macros
+from rnnpaper.studies.classification import figures, macros, protocol, protocol_report
 from rnnpaper.studies.classification.config import (
     EQUAL_PARAMS_ROWS,
     MAIN,
@@ -42,6 +42,8 @@ from rnnpaper.studies.classification.tables import (
 
 def report(profile: str = "smoke") -> dict:
     """Tables, macros and figures of one profile's results (``user-<profile>`` for own data)."""
+    if profile in protocol.PROFILES:  # the protocol's own tables (not yet in the paper)
+        return protocol_report.report(profile)
     out = paths.outputs(profile)
     res = out.results / STEM
     return {**build_tables(res, out.generated), **build_figures(res, out.figures)}

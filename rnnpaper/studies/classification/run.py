@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from rnnpaper import metrics, paths, profiles, results, train
 from rnnpaper.models import baselines
 from rnnpaper.models.classifier import ModelConfig, recurrent_parameters
+from rnnpaper.studies.classification import protocol, protocol_run
 from rnnpaper.studies.classification.config import (
     PRESETS,
     PROFILES,
@@ -243,6 +244,8 @@ def run(profile: str = "smoke", datasets=None, user=None, log=print, progress: b
     study then runs on that data alone (named "user") with the profile's sizes, into
     ``build/user-<profile>/``.
     """
+    if profile in protocol.PROFILES and user is None:  # the tuned, full-size protocol
+        return protocol_run.run(profile, datasets, log, progress)
     sizes = profiles.resolve(PROFILES, profile)
     out = paths.outputs(profile if user is None else f"user-{profile}")
     ckpt = _ckpt_dir(out.profile)

@@ -1,0 +1,253 @@
+"""The protocol's tables (:mod:`.protocol`), from its results files only.
+
+``report(profile)`` reads ``results/06-classification/protocol/`` and writes
+``06-classification_protocol_*.tex`` into the profile's generated folder (``build/<profile>/``
+until the paper adopts them): the chosen settings, convergence counts, the cut lengths,
+accuracy and macro-F1 grids, all four metrics, and the paired tests against each dataset's
+best row with Holm's correction over the whole table.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rnnpaper import metrics, paths, results
+from rnnpaper.models import baselines
+from rnnpaper.report import labels, latex
+from rnnpaper.studies.classification.config import PRODUCER, STEM
+from rnnpaper.studies.classification.frames import (
+    baseline_table,
+    concat,
+    label,
+    run_table,
+    summarize,
+)
+from rnnpaper.studies.classification.protocol import CEILING, FOLDER, ORDER, PRESETS, decode_labels
+from rnnpaper.studies.classification.tables import grid
+
+LINEAR = ("tfidf_lr", "nbsvm")
+METRICS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+SIGN_FLIP_RESAMPLES = 20000
+
+
+def _read(folder: Path, pattern: str) -> list[dict]:
+    return [results.read_json(p) for p in sorted(folder.glob(pattern))]
+
+
+def load(res: Path) -> dict:
+    """Every protocol results file under ``res``, by kind."""
+    res = Path(res)
+    by_name = lambda pattern: {r["dataset"]: r for r in _read(res, pattern)}
+    return {
+        "runs": _read(res / "runs", "*/*.json"),
+        "tuning": _read(res / "tuning", "*/*.json"),
+        "baselines": by_name("baselines/*.json"),
+        "data": by_name("data/*.json"),
+        "chosen": by_name("chosen/*.json"),
+    }
+
+
+def datasets_of(found: dict) -> list[str]:
+    return [d for d in ORDER if d in found["data"]]
+
+
+def rows_of(found: dict, ceiling: bool = True) -> list[str]:
+    """Table rows: the presets that ran, then the baselines (cut text, then untruncated)."""
+    ran = {r["preset"] for r in found["runs"]}
+    rows = [p for p in PRESETS if p in ran] + list(baselines.FACTORIES)
+    return rows + [b + CEILING for b in LINEAR] if ceiling else rows
+
+
+def chosen_frame(found: dict) -> pd.DataFrame:
+    """The setting each model chose per dataset on validation: lr / dropout, C, C / beta."""
+    ds = datasets_of(found)
+    rows = []
+    for p in [p for p in PRESETS if any(p in found["chosen"][d]["chosen"] for d in ds)]:
+        picks = {d: found["chosen"][d]["chosen"].get(p) for d in ds}
+        cells = {d: f"{c['lr']:g} / {c['dropout']:g}" if c else "--" for d, c in picks.items()}
+        rows.append(
+            {"Model": label(p), "Setting": "lr / dropout"}
+            | {labels.dataset(d): c for d, c in cells.items()}
+        )
+    for name in [b + s for s in ("", CEILING) for b in LINEAR]:
+        models = {d: found["baselines"].get(d, {}).get("models", {}).get(name) for d in ds}
+        beta = name.startswith("nbsvm")
+        rows.append(
+            {"Model": label(name), "Setting": "C / beta" if beta else "C"}
+            | {labels.dataset(d): _baseline_setting(m, beta) for d, m in models.items()}
+        )
+    return pd.DataFrame(rows)
+
+
+def _baseline_setting(m: dict | None, beta: bool) -> str:
+    if m is None:
+        return "--"
+    return f"{m['C']:g} / {m['beta']:g}" if beta else f"{m['C']:g}"
+
+
+def convergence(found: dict) -> pd.DataFrame:
+    """Per dataset and in all: neural fits, those whose best epoch is before their last, the
+    fraction; each fit once (the seed-0 test run is its tuning run's fit)."""
+    fits = {}
+    for r in found["tuning"] + found["runs"]:
+        fits[r["fit"]["config_hash"]] = (r["dataset"], r["best_epoch"] < r["epochs_run"])
+    frame = pd.DataFrame(list(fits.values()), columns=["dataset", "before_last"])
+    rows = []
+    for d in [d for d in ORDER if d in set(frame.dataset)] + ["all"]:
+        sub = frame if d == "all" else frame[frame.dataset == d]
+        n, k = len(sub), int(sub.before_last.sum())
+        rows.append({"dataset": d, "fits": n, "best_before_last": k, "fraction": k / max(1, n)})
+    return pd.DataFrame(rows)
+
+
+def convergence_frame(conv: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Data": [labels.dataset(d) if d != "all" else "All" for d in conv.dataset],
+            "Neural fits": conv.fits,
+            "Best epoch before last": conv.best_before_last,
+            "Share (%)": [f"{100 * f:.1f}" for f in conv.fraction],
+        }
+    )
+
+
+def lengths_frame(found: dict) -> pd.DataFrame:
+    """Per dataset: the cut length, the share of training texts it keeps whole, split sizes."""
+    rows = []
+    for d in datasets_of(found):
+        info = found["data"][d]
+        rows.append(
+            {
+                "Data": labels.dataset(d),
+                "Max. length": info["max_len"],
+                "Target whole (%)": f"{100 * info['whole_fraction']:.0f}",
+                "Train whole (%)": f"{100 * info['train_whole_fraction']:.1f}",
+                "Mean tokens": f"{info['train_mean_tokens']:.0f}",
+                **{s.capitalize(): info["sizes"][s] for s in ("train", "validation", "test")},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def summaries(found: dict, metric: str = "accuracy") -> pd.DataFrame:
+    """Mean and std over seeds (percent) of ``metric``, neural runs and baselines together."""
+    df, bdf = run_table(found["runs"]), baseline_table(found["baselines"])
+    parts = [summarize(t, metric) for t in (df, bdf) if len(t)]
+    return concat(*parts) if len(parts) == 2 else parts[0]
+
+
+def metrics_frame(found: dict) -> pd.DataFrame:
+    """Accuracy, macro precision, recall and F1 (mean ± std over seeds) of every row."""
+    cells = {m: summaries(found, m).set_index(["dataset", "preset"]) for m in METRICS}
+    names = {"accuracy": "Acc.", "macro_precision": "P", "macro_recall": "R", "macro_f1": "F1"}
+    rows = []
+    for d in datasets_of(found):
+        for p in rows_of(found):
+            if (d, p) not in cells["accuracy"].index:
+                continue
+            row = {"Data": labels.dataset(d), "Model": label(p)}
+            for m, s in cells.items():
+                r = s.loc[(d, p)]
+                row[names[m]] = latex.mean_pm_std(r["mean"], r["std"], int(r["count"]))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def correctness(found: dict, dataset: str) -> dict:
+    """row -> per-example test correctness, averaged over seeds for a neural preset; the
+    compared rows only (no majority class, no untruncated ceiling)."""
+    y = decode_labels(found["data"][dataset]["test_labels"])
+    by = {}
+    for r in sorted((r for r in found["runs"] if r["dataset"] == dataset), key=lambda r: r["seed"]):
+        by.setdefault(r["preset"], []).append(decode_labels(r["test_pred"]) == y)
+    out = {p: np.mean(by[p], 0) for p in PRESETS if p in by}
+    for name in LINEAR:
+        if m := found["baselines"].get(dataset, {}).get("models", {}).get(name):
+            out[name] = (decode_labels(m["test_pred"]) == y).astype(float)
+    return out
+
+
+def paired_tests(found: dict, resamples: int = SIGN_FLIP_RESAMPLES) -> list[dict]:
+    """Every row against its dataset's best row (mean test accuracy; the first on a tie):
+    the sign-flip test on per-example correctness averaged over seeds
+    (:func:`rnnpaper.metrics.sign_flip_test`, on the examples where the two differ, which
+    alone move its statistic), then Holm over all the comparisons of the table."""
+    rows = []
+    for d in datasets_of(found):
+        correct = correctness(found, d)
+        if not correct:
+            continue
+        best = max(correct, key=lambda p: correct[p].mean())
+        for p in (p for p in correct if p != best):
+            differ = correct[best] != correct[p]
+            test = (
+                metrics.sign_flip_test(correct[best][differ], correct[p][differ], resamples)
+                if differ.any()
+                else {"p_value": 1.0}
+            )
+            rows.append(
+                {
+                    "dataset": d,
+                    "best": best,
+                    "row": p,
+                    "best_accuracy": 100 * float(correct[best].mean()),
+                    "accuracy": 100 * float(correct[p].mean()),
+                    "p": test["p_value"],
+                }
+            )
+    return with_holm(rows)
+
+
+def with_holm(rows: list[dict]) -> list[dict]:
+    """``rows`` with ``p_holm``: Holm's adjusted p over the whole family of ``rows``."""
+    adjusted = metrics.holm([r["p"] for r in rows]) if rows else []
+    return [{**r, "p_holm": a} for r, a in zip(rows, adjusted, strict=True)]
+
+
+def significance_frame(tests: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Data": labels.dataset(t["dataset"]),
+                "Best": label(t["best"]),
+                "Acc.": f"{t['best_accuracy']:.1f}",
+                "Row": label(t["row"]),
+                "Acc. row": f"{t['accuracy']:.1f}",
+                "p": f"{t['p']:.4f}",
+                "Holm p": f"{t['p_holm']:.4f}",
+            }
+            for t in tests
+        ]
+    )
+
+
+def build_tables(res: Path, generated: Path) -> dict:
+    """Every protocol table from the results under ``res`` (those that have data)."""
+    found = load(res)
+    if not found["data"]:
+        return {}
+    ds, g = datasets_of(found), Path(generated)
+    w = lambda frame, name, **kw: latex.table(
+        frame, g / f"{STEM}_{FOLDER}_{name}.tex", PRODUCER, **kw
+    )
+    out = {"lengths": w(lengths_frame(found), "lengths", digits=0)}
+    if found["chosen"]:
+        frame = chosen_frame(found)
+        out["chosen"] = w(frame, "chosen", align="ll" + "r" * (len(frame.columns) - 2))
+    if found["runs"] or found["tuning"]:
+        out["convergence"] = w(convergence_frame(convergence(found)), "convergence", digits=0)
+    if found["runs"] and found["baselines"]:
+        out["accuracy"] = w(grid(summaries(found), rows_of(found), ds), "accuracy")
+        out["macro_f1"] = w(grid(summaries(found, "macro_f1"), rows_of(found), ds), "macro_f1")
+        out["metrics"] = w(metrics_frame(found), "metrics", align="llrrrr")
+        out["significance"] = w(
+            significance_frame(paired_tests(found)), "significance", align="llrlrrr"
+        )
+    return out
+
+
+def report(profile: str = "protocol-smoke") -> dict:
+    """The protocol's tables of one profile, into its generated folder."""
+    out = paths.outputs(profile)
+    return build_tables(out.results / STEM / FOLDER, out.generated)
