@@ -63,11 +63,21 @@ def test_every_registered_cell_regresses_forward_and_backward(kind):
 
 
 def test_trained_curves_survive_without_checkpoints(tmp_path):
+    """A lost checkpoint keeps the last summary's curve, or retrains its run: never a gap."""
     sizes = gradients.PROFILES["smoke"]
     chosen = {k: sizes.lrs[0] for k in registry.COMPARED}
     norms = norm_curves(sizes, tmp_path, chosen, previous={"lstm": {"trained": [1.0, 0.5]}})
     assert set(norms) == set(registry.COMPARED)
-    assert norms["lstm"]["trained"] == [1.0, 0.5] and norms["rnn"]["trained"] is None
+    assert norms["lstm"]["trained"] == [1.0, 0.5]
+    assert not (
+        tmp_path
+        / Job("lstm", sizes.norm_length, 0, sizes.adding(sizes.norm_length, chosen["lstm"])).stem
+    ).exists()
+    for kind in ("rnn", "gru"):  # no checkpoint, no previous curve: retrained
+        job = Job(kind, sizes.norm_length, 0, sizes.adding(sizes.norm_length, chosen[kind]))
+        assert (tmp_path / job.stem / "best.pt").exists()
+        assert len(norms[kind]["trained"]) == sizes.norm_length
+        assert norms[kind]["trained"] != norms[kind]["init"]
     assert all(len(c["init"]) == sizes.norm_length for c in norms.values())
 
 
@@ -164,8 +174,8 @@ def test_table_shows_spread_the_baseline_and_dashes_for_runs_not_made():
     rows = [_row("rnn", 10, s, 0.1 + 0.01 * s, [0.1]) for s in range(3)]
     rows += [_row("lstm", T, s, 1e-4, [1e-4]) for T in (10, 500) for s in range(3)]
     table = adding_table(frames.adding_frame(rows)).set_index("Cell")
-    assert table.loc["Elman RNN", "T = 10"] == "110.0 ± 10.0"  # x 10^-3, mean ± sd
-    assert table.loc["Elman RNN", "T = 500"] == "--"
+    assert table.loc["Elman", "T = 10"] == "110.0 ± 10.0"  # x 10^-3, mean ± sd
+    assert table.loc["Elman", "T = 500"] == "--"
     assert table.loc["LSTM", "T = 500"] == "0.10 ± 0.00"
     assert table.loc["Always 1 (baseline)", "T = 10"] == "166.7"
 

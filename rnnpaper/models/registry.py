@@ -61,7 +61,7 @@ CELLS: dict[str, CellSpec] = {
     "glr": CellSpec(cells.GatedLinearCell, None, None, "GLR", "#ff7f0e", "Gated linear recurrence"),
 }
 COMPARED = ("rnn", "lstm", "gru")  # the three cells every study compares
-PROPOSED: tuple = ()  # the proposed model's cell(s) once registered (issue 11), run beside them
+PROPOSED: tuple = ("glr",)  # the proposed model's cell(s) (issue 11), run beside the compared ones
 
 
 def spec(kind: str) -> CellSpec:

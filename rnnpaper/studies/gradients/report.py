@@ -27,7 +27,9 @@ def load(results_dir: Path) -> tuple[dict, list]:
 
 
 def _order(kinds) -> list:
-    return [k for k in registry.CELLS if k in set(kinds)]
+    """``kinds`` (any iterable, a generator included) in the registry's order."""
+    kinds = set(kinds)
+    return [k for k in registry.CELLS if k in kinds]
 
 
 def sig(mean: float, std: float | None = None) -> str:
@@ -50,7 +52,7 @@ def adding_table(frame: pd.DataFrame) -> pd.DataFrame:
     cells = [sig(SCALE * m, SCALE * s) for m, s in zip(frame["mean"], frame["std"], strict=True)]
     f = frame.assign(v=cells)
     wide = f.pivot(index="kind", columns="T", values="v").reindex(_order(f["kind"]))
-    wide.index = [labels.cell_title(k) for k in wide.index]
+    wide.index = [_name(k) for k in wide.index]
     wide.loc["Always 1 (baseline)"] = sig(SCALE * BASELINE_MSE)
     wide.columns = [f"T = {t}" for t in wide.columns]
     return wide.fillna("--").rename_axis("Cell").reset_index()
@@ -78,7 +80,7 @@ def tuning_table(index: dict) -> pd.DataFrame:
     t = index["tuning"]
     rows = []
     for kind in _order(t["val_mse"]):
-        row = {"Cell": labels.cell_title(kind)}
+        row = {"Cell": _name(kind)}
         for lr in t["grid"]:
             row[f"lr {lr:g}"] = sig(SCALE * t["val_mse"][kind][f"{lr:g}"])
         rows.append(row | {"chosen": f"{t['chosen'][kind]:g}"})
@@ -253,7 +255,8 @@ def plot_curves(rows: list, path: Path) -> Path:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("validation MSE")
-    axes.flat[0].legend(fontsize=7)
+    fullest = max(axes.flat[: len(lengths)], key=lambda ax: len(ax.get_legend_handles_labels()[1]))
+    fullest.legend(fontsize=7)  # the panel where every cell ran
     fig.tight_layout()
     return _save(fig, path)
 

@@ -129,11 +129,22 @@ def _seconds(res_dir: Path, stems: set) -> dict:
     }
 
 
+def _retrain(job: Job, root: Path):
+    """Train ``job`` again in this process with one torch thread -> its best model."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return adding.train_one(job.kind, job.T, job.seed, job.sizes, root / job.stem)[0]
+    finally:
+        torch.set_num_threads(threads)
+
+
 def norm_curves(sizes: Sizes, root: Path, chosen: dict, previous: dict | None = None) -> dict:
     """||dL_T/dh_t|| per step on adding data of length norm_length: at init and trained.
 
     The trained curve comes from the seed-NORM_SEED run's checkpoint; without one, from
-    ``previous`` (the curves of the last summary with the same sizes), else None.
+    ``previous`` (the curves of the last summary with the same sizes); without both, that run
+    is retrained (one torch thread, as in a worker: the same weights) to write its checkpoint.
     """
     T, previous = sizes.norm_length, previous or {}
     X, y = adding.batch(64, T, torch.Generator().manual_seed(99))
@@ -145,6 +156,8 @@ def norm_curves(sizes: Sizes, root: Path, chosen: dict, previous: dict | None = 
         job = Job(kind, T, NORM_SEED, sizes.adding(T, chosen[kind]))
         best = adding.load(kind, job.sizes, root / job.stem)
         trained = previous.get(kind, {}).get("trained")
+        if best is None and trained is None:
+            best = _retrain(job, root)
         if best is not None:
             trained = gradient_flow.state_gradient_norms(best, X, y).tolist()
         out[kind] = {"init": init.tolist(), "trained": trained}
