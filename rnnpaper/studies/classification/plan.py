@@ -52,7 +52,7 @@ def committed_rates(folder: Path = COMMITTED) -> dict:
     return {k: statistics.median(v) for k, v in rates.items()}
 
 
-def measure_rate(preset: str, T: int, B: int = 64, steps: int = 4, V: int = 20000) -> float:
+def measure_rate(preset: str, T: int, B: int = 64, steps: int = 6, V: int = 20000) -> float:
     """Training tokens/s of ``preset`` on random (B, T) batches, one thread, here and now."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -71,9 +71,12 @@ def measure_rate(preset: str, T: int, B: int = 64, steps: int = 4, V: int = 2000
     return steps * B * T / (time.perf_counter() - t0)
 
 
-def measure_ratio(preset: str, T: int) -> float:
-    """Tokens/s of ``preset`` over its :data:`REFERENCE` preset's, measured in one process."""
-    return measure_rate(preset, T) / measure_rate(REFERENCE[preset], T)
+def measure_ratio(preset: str, T: int, repeats: int = 3) -> float:
+    """Tokens/s of ``preset`` over its :data:`REFERENCE` preset's, measured in one process,
+    the two interleaved ``repeats`` times (median ratio): a load that comes and goes slows
+    both alike."""
+    ratios = [measure_rate(preset, T) / measure_rate(REFERENCE[preset], T) for _ in range(repeats)]
+    return statistics.median(ratios)
 
 
 def rates_for(sizes: Protocol, dataset: str, T: int, committed: dict) -> dict:
