@@ -235,11 +235,21 @@ def test_report_tests_every_row_against_the_best_and_writes_the_tables(study):
         "chosen",
         "convergence",
         "accuracy",
-        "macro_f1",
-        "metrics",
+        "metrics_sentences",
+        "metrics_documents",
         "significance",
+        "macros",
     }
     assert "TF-IDF + LR (full)" in written["accuracy"].read_text()
+    macros = written["macros"].read_text()
+    values = protocol_report.macro_values(found)
+    assert values["prot fits"] == len(
+        {r["fit"]["config_hash"] for r in found["tuning"] + found["runs"]}
+    )
+    for d in ("Trec", "Imdb"):  # the proposed model's place against every compared row
+        rank = values[f"prot {d.lower()} glr rank"]
+        assert 1 <= rank <= len(protocol_report.rows_of(found, ceiling=False))
+        assert f"\\Prot{d}GlrRank}}{{{rank}}}" in macros
 
 
 def test_labels_round_trip_in_one_character_each():

@@ -48,6 +48,9 @@ def values(runs, bl, info, df, summaries, sig, results_dir) -> dict:
         v[f"cls {_k(ds)} max std"] = sub["std"].max()
     top = concat(acc, bacc).sort_values("mean").groupby("dataset").tail(1)
     v["cls linear best"] = int(top.preset.isin(list(baselines.FACTORIES)).sum())
+    for r in top.itertuples():
+        v[f"cls {_k(r.dataset)} top"] = label(r.preset)
+        v[f"cls {_k(r.dataset)} top acc"] = r.mean
     v["cls datasets"] = len(top)
     v.update(_budget_macros(df, info, results_dir, runs, bl))
     v.update(_length_macros(runs, bl, info))
@@ -169,7 +172,7 @@ def _budget_macros(df, info, results_dir, runs, bl) -> dict:
     tc = df.attrs.get("train_config") or {}
     v["cls weight decay"] = f"{tc.get('weight_decay', 0.01):g}"
     v["cls clip"] = f"{tc.get('clip_norm', 1.0):g}"
-    v["cls nbsvm beta"] = f"{baselines.NBSVM().beta:g}"
+    v["cls beta grid"] = ", ".join(f"{b:g}" for b in baselines.BETA_GRID)
     v["cls c grid"] = ", ".join(f"{c:g}" for c in _c_grid(bl))
     v["cls resamples"] = SIGN_FLIP_RESAMPLES
     base = PRESETS["bilstm"]

@@ -15,7 +15,7 @@ import pandas as pd
 from rnnpaper import metrics, paths, results
 from rnnpaper.models import baselines
 from rnnpaper.report import labels, latex
-from rnnpaper.studies.classification.config import PRODUCER, STEM
+from rnnpaper.studies.classification.config import DOCUMENTS, PRODUCER, STEM
 from rnnpaper.studies.classification.frames import (
     baseline_table,
     concat,
@@ -23,10 +23,19 @@ from rnnpaper.studies.classification.frames import (
     run_table,
     summarize,
 )
-from rnnpaper.studies.classification.protocol import CEILING, FOLDER, ORDER, PRESETS, decode_labels
+from rnnpaper.studies.classification.macros import MACRO_KEYS
+from rnnpaper.studies.classification.protocol import (
+    CEILING,
+    FOLDER,
+    ORDER,
+    PRESETS,
+    PROPOSED,
+    decode_labels,
+)
 from rnnpaper.studies.classification.tables import grid
 
 LINEAR = ("tfidf_lr", "nbsvm")
+SENTENCES = ("trec", "sst2", "sst5")
 METRICS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 SIGN_FLIP_RESAMPLES = 20000
 
@@ -61,7 +70,7 @@ def rows_of(found: dict, ceiling: bool = True) -> list[str]:
 
 def chosen_frame(found: dict) -> pd.DataFrame:
     """The setting each model chose per dataset on validation: lr / dropout, C, C / beta."""
-    ds = datasets_of(found)
+    ds = [d for d in datasets_of(found) if d in found["chosen"]]
     rows = []
     for p in [p for p in PRESETS if any(p in found["chosen"][d]["chosen"] for d in ds)]:
         picks = {d: found["chosen"][d]["chosen"].get(p) for d in ds}
@@ -137,12 +146,13 @@ def summaries(found: dict, metric: str = "accuracy") -> pd.DataFrame:
     return concat(*parts) if len(parts) == 2 else parts[0]
 
 
-def metrics_frame(found: dict) -> pd.DataFrame:
-    """Accuracy, macro precision, recall and F1 (mean ± std over seeds) of every row."""
+def metrics_frame(found: dict, datasets=None) -> pd.DataFrame:
+    """Accuracy, macro precision, recall and F1 (mean ± std over seeds) of every row (of
+    ``datasets``, default all)."""
     cells = {m: summaries(found, m).set_index(["dataset", "preset"]) for m in METRICS}
     names = {"accuracy": "Acc.", "macro_precision": "P", "macro_recall": "R", "macro_f1": "F1"}
     rows = []
-    for d in datasets_of(found):
+    for d in [d for d in datasets_of(found) if datasets is None or d in datasets]:
         for p in rows_of(found):
             if (d, p) not in cells["accuracy"].index:
                 continue
@@ -222,6 +232,85 @@ def significance_frame(tests: list[dict]) -> pd.DataFrame:
     )
 
 
+def macro_values(found: dict) -> dict:
+    """Every protocol number the paper's prose quotes, keyed for latex.macro_name ("prot ...")."""
+    acc = summaries(found).set_index(["dataset", "preset"])
+    tests = paired_tests(found)
+    conv = convergence(found).set_index("dataset")
+    per_dataset = ["best", "best acc", "best neural", "best neural acc", "max len", "train"]
+    per_dataset += [f"{p} {s}" for p in PRESETS for s in ("acc", "std")]
+    per_dataset += [f"glr {s}" for s in ("best", "best acc", "rank", "gap", "holm p")]
+    v = {f"prot {MACRO_KEYS.get(d, d)} {key}": "--" for d in ORDER for key in per_dataset}
+    v["prot fits"] = int(conv.fits["all"])  # (a dataset not yet run keeps "--" above)
+    v["prot fits before last"] = int(conv.best_before_last["all"])
+    v["prot share before last"] = 100 * conv.fraction["all"]
+    per = conv.fraction.drop("all")
+    v["prot min share before last"] = 100 * per.min()
+    v["prot min share data"] = labels.dataset(per.idxmin())
+    v["prot lr grid"] = ", ".join(f"{x:g}" for x in sorted({r["lr"] for r in found["tuning"]}))
+    first = [r["dropout"] for r in found["tuning"]]
+    v["prot dropout first"] = f"{max(set(first), key=first.count):g}" if first else "--"
+    whole = {found["data"][d]["whole_fraction"] for d in DOCUMENTS if d in found["data"]}
+    v["prot whole target"] = ", ".join(f"{100 * w:g}" for w in sorted(whole))
+    v["prot dropout grid"] = ", ".join(
+        f"{x:g}" for x in sorted({r["dropout"] for r in found["tuning"]})
+    )
+    patience = {r["dataset"]: r["fit"]["train_config"]["patience"] for r in found["tuning"]}
+    caps = {r["dataset"]: r["max_epochs"] for r in found["tuning"]}
+    for kind, group in (("sentences", SENTENCES), ("documents", DOCUMENTS)):
+        v[f"prot patience {kind}"] = "/".join(
+            sorted({str(patience[d]) for d in group if d in patience})
+        )
+        v[f"prot max epochs {kind}"] = "/".join(sorted({str(caps[d]) for d in group if d in caps}))
+        seeds = {r["seed"] for r in found["runs"] if r["dataset"] in group}
+        v[f"prot seeds {kind}"] = len(seeds)
+    fits = {
+        r["fit"]["config_hash"]: r["fit"].get("cpu_s", 0.0) for r in found["tuning"] + found["runs"]
+    }
+    v["prot cpu hours"] = sum(fits.values()) / 3600
+    v["prot significant"] = sum(t["p_holm"] < 0.05 for t in tests)
+    v["prot comparisons"] = len(tests)
+    ran = {r["preset"] for r in found["runs"]}
+    neural = [p for p in PRESETS if p in ran]
+    glr_top = linear_top = 0  # datasets whose best row is a GLR, a linear baseline
+    for d in datasets_of(found):
+        k = MACRO_KEYS.get(d, d)
+        rows = [p for p in rows_of(found, ceiling=False) if (d, p) in acc.index and p != "majority"]
+        if not rows:
+            continue
+        best = max(rows, key=lambda p: acc.loc[(d, p), "mean"])
+        v[f"prot {k} best"], v[f"prot {k} best acc"] = label(best), acc.loc[(d, best), "mean"]
+        linear_top += int(best in LINEAR)
+        nn = [p for p in neural if (d, p) in acc.index]
+        if not nn:
+            continue
+        top_nn = max(nn, key=lambda p: acc.loc[(d, p), "mean"])
+        v[f"prot {k} best neural"] = label(top_nn)
+        v[f"prot {k} best neural acc"] = acc.loc[(d, top_nn), "mean"]
+        for p in nn:
+            v[f"prot {k} {p} acc"] = acc.loc[(d, p), "mean"]
+            v[f"prot {k} {p} std"] = acc.loc[(d, p), "std"]
+        glr = [p for p in PROPOSED if p in nn]
+        if glr:
+            g = max(glr, key=lambda p: acc.loc[(d, p), "mean"])
+            glr_top += int(g == best)
+            v[f"prot {k} glr best"], v[f"prot {k} glr best acc"] = label(g), acc.loc[(d, g), "mean"]
+            v[f"prot {k} glr rank"] = 1 + int(
+                sum(acc.loc[(d, p), "mean"] > acc.loc[(d, g), "mean"] for p in rows)
+            )
+            v[f"prot {k} glr gap"] = acc.loc[(d, best), "mean"] - acc.loc[(d, g), "mean"]
+            t = [t for t in tests if t["dataset"] == d and t["row"] == g]
+            v[f"prot {k} glr holm p"] = f"{t[0]['p_holm']:.3f}" if t else "--"
+    v["prot glr top"] = glr_top
+    v["prot linear top"] = linear_top
+    v["prot datasets"] = len(datasets_of(found))
+    for d in datasets_of(found):
+        info, k = found["data"][d], MACRO_KEYS.get(d, d)
+        v[f"prot {k} max len"] = info["max_len"]
+        v[f"prot {k} train"] = info["sizes"]["train"]
+    return v
+
+
 def build_tables(res: Path, generated: Path) -> dict:
     """Every protocol table from the results under ``res`` (those that have data)."""
     found = load(res)
@@ -239,10 +328,15 @@ def build_tables(res: Path, generated: Path) -> dict:
         out["convergence"] = w(convergence_frame(convergence(found)), "convergence", digits=0)
     if found["runs"] and found["baselines"]:
         out["accuracy"] = w(grid(summaries(found), rows_of(found), ds), "accuracy")
-        out["macro_f1"] = w(grid(summaries(found, "macro_f1"), rows_of(found), ds), "macro_f1")
-        out["metrics"] = w(metrics_frame(found), "metrics", align="llrrrr")
+        for part, group in (("sentences", SENTENCES), ("documents", DOCUMENTS)):
+            frame = metrics_frame(found, group)
+            if len(frame):
+                out[f"metrics_{part}"] = w(frame, f"metrics_{part}", align="llrrrr")
         out["significance"] = w(
             significance_frame(paired_tests(found)), "significance", align="llrlrrr"
+        )
+        out["macros"] = latex.macros(
+            macro_values(found), g / f"{STEM}_{FOLDER}_macros.tex", PRODUCER
         )
     return out
 

@@ -42,11 +42,17 @@ from rnnpaper.studies.classification.tables import (
 
 def report(profile: str = "smoke") -> dict:
     """Tables, macros and figures of one profile's results (``user-<profile>`` for own data)."""
-    if profile in protocol.PROFILES:  # the protocol's own tables (not yet in the paper)
+    if profile in protocol.PROFILES:  # the protocol's own tables, into build/<profile>/
         return protocol_report.report(profile)
     out = paths.outputs(profile)
     res = out.results / STEM
-    return {**build_tables(res, out.generated), **build_figures(res, out.figures)}
+    tables = build_tables(res, out.generated)
+    if profile == "paper":  # the tuned protocol's committed results, beside the first study
+        tables |= {
+            f"protocol_{k}": v
+            for k, v in protocol_report.build_tables(res / protocol.FOLDER, out.generated).items()
+        }
+    return {**tables, **build_figures(res, out.figures)}
 
 
 def build_tables(results_dir: Path, generated: Path) -> dict:
