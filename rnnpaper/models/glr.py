@@ -19,7 +19,9 @@ for a bounded state and a small count, 2(n+1)m parameters (2 gate blocks, no W_h
 An output gate o_t * h_t (a third block, 3(n+1)m) is left out: equations first.
 :class:`rnnpaper.models.cells.GatedLinearCell` is one step of (G1)-(G3); its ``scan`` calls
 :func:`recurrence` on its own projection, and stepping the cell gives the same numbers
-(tests/test_glr.py).
+(tests/test_glr.py). :class:`FusedGLR` (``form="fused"``) is (G1)-(G3) and the padding in one
+autograd node with its backward by hand: the same numbers, without the autograd graph of the
+gates (tests/test_glr_fused.py).
 """
 
 import torch
@@ -40,15 +42,119 @@ def coefficients(xp):
 def layer(x, W_x, b, h0, mask=None, form: str = "sequential"):
     """(G1)-(G3) over whole sequences: x (B, T, n), W_x = [W_xf; W_xc] (2H, n), b = [b_f; b_c]
     (2H,), h0 (B, H), mask (B, T) -> outputs (B, T, H), zero on padded steps, and h_T (B, H),
-    the state of the last real step. ``form``: a key of :data:`rnnpaper.models.scan.FORMS`."""
+    the state of the last real step. ``form``: one of :data:`FORMS`, as in :func:`recurrence`."""
     xp = F.linear(x, W_x, b)  # (B, T, 2H): every gate of every step in one matrix product
     return recurrence(xp, h0, mask, form)
 
 
+FORMS = (*scan.FORMS, "fused")  # the forms of recurrence(): the scans of (G3), or "fused"
+
+
 def recurrence(xp, h0, mask=None, form: str = "sequential"):
     """(G3) from the gates' pre-activations xp (B, T, 2H) (any strides; a time-major caller
-    passes a transposed view): outputs (B, T, H), zero on padded steps, and h_T (B, H)."""
+    passes a transposed view): outputs (B, T, H), zero on padded steps, and h_T (B, H).
+
+    ``form``: "fused" (:class:`FusedGLR`: gates, scan, mask and their backward in one node) or a
+    key of :data:`rnnpaper.models.scan.FORMS` (the gates by autograd, then that scan)."""
+    if form == "fused":
+        return FusedGLR.apply(xp, h0, mask)
     f, b_t = coefficients(xp)  # (B, T, H) each: a_t = f_t, b_t = (1 - f_t) c~_t
     h = scan.FORMS[form](f, b_t, h0, mask)  # (B, T, H)
     y = h if mask is None else h * mask.unsqueeze(-1)  # (B, T, H)
     return y, h[:, -1]  # padded steps kept the state: the last row is the last real state
+
+
+CHUNK_ELEMENTS = 1 << 16  # gates are computed L steps at a time, L * B * H <= this: in cache
+
+
+def _gates(xs, m, a, one_minus_f, c_tilde=None):
+    """(G1), (G2) of the steps xs (L, B, 2H), mask m (L, B, 1) or None, into the buffers
+    a = f_t, 1 - f_t = sigma(-z_f) [and c~_t] (L, B, H); a padded step gets a_t = 1, 1 - f_t = 0."""
+    H = a.shape[-1]
+    z_f, z_c = xs[..., :H], xs[..., H:]  # (L, B, H) views
+    torch.sigmoid(z_f, out=a)  # (G1)
+    torch.neg(z_f, out=one_minus_f).sigmoid_()  # 1 - f_t without cancellation near f_t = 1
+    if c_tilde is not None:
+        torch.tanh(z_c, out=c_tilde)  # (G2)
+    if m is not None:
+        a.masked_fill_(~m, 1.0)  # padded: a_t = 1 ...
+        one_minus_f.masked_fill_(~m, 0.0)  # ... b_t = 0, and both dz are 0
+
+
+class FusedGLR(torch.autograd.Function):
+    """(G1)-(G3), the padding and the outputs' mask in one autograd node, backward by hand.
+
+    Forward: (G3) step by step in place, the gates computed L steps ahead into small reused
+    buffers (large fresh buffers cost more in page faults than the arithmetic). Backward, with
+    g_t = dL/dh_t over all paths (a linear recurrence run backwards in time, as in
+    :class:`rnnpaper.models.scan.SequentialScan`) and the gates recomputed chunk by chunk:
+
+        g_t = m_t dy_t + a_{t+1} g_{t+1},   g_T = m_T dy_T + dh_T        (a_t = f_t; 1 if padded)
+        dz_f,t = m_t g_t f_t (1 - f_t) (h_{t-1} - c~_t)                   from (G1), (G3)
+        dz_c,t = m_t g_t (1 - f_t) (1 - c~_t^2)                           from (G2), (G3)
+        dh_0 = a_1 g_1
+
+    A padded step (m_t = 0) keeps the state, a_t = 1 and b_t = 0 as in
+    :func:`rnnpaper.models.scan.keep_padded`, and outputs zero; h_T is the last real state.
+    1 - f_t is sigma(-z_f), as in :func:`coefficients`. Saved: xp (the input, no copy), c~ and
+    h (T, B, H), time-major for contiguous steps. xp (B, T, 2H) may have any strides; its
+    gradient is one (T, B, 2H) buffer (g is kept in its dz_c half, then overwritten by dz_c),
+    returned as a (B, T, 2H) view: a time-major caller gets no copy.
+    """
+
+    @staticmethod
+    def forward(ctx, xp, h0, mask=None):
+        xs = xp.transpose(0, 1)  # (T, B, 2H) view
+        T, (B, H) = xs.shape[0], h0.shape
+        L = max(1, min(T, CHUNK_ELEMENTS // (B * H)))  # steps per chunk
+        m = None if mask is None else mask.t().bool().unsqueeze(-1)  # (T, B, 1)
+        a, one_minus_f = xs.new_empty(L, B, H), xs.new_empty(L, B, H)  # one chunk's gates
+        c_tilde = xs.new_empty(T, B, H)  # (T, B, H), saved
+        h = xs.new_empty(T + 1, B, H)  # (T+1, B, H): h_0 .. h_T
+        h[0] = h0
+        h_rows, a_rows = h.unbind(0), a.unbind(0)  # (B, H) views, made once: cheap steps
+        for s in range(0, T, L):
+            e = min(s + L, T)
+            n = e - s
+            _gates(xs[s:e], None if m is None else m[s:e], a[:n], one_minus_f[:n], c_tilde[s:e])
+            torch.mul(one_minus_f[:n], c_tilde[s:e], out=h[s + 1 : e + 1])  # b_t
+            for t in range(s, e):
+                h_rows[t + 1].addcmul_(a_rows[t - s], h_rows[t])  # (G3): b_t + f_t h_{t-1}
+        y = h[1:] if m is None else h[1:] * m  # (T, B, H), zero on padded steps
+        ctx.save_for_backward(xp, c_tilde, h, m)
+        ctx.set_materialize_grads(False)
+        return y.transpose(0, 1), h[T].clone()  # (B, T, H), (B, H)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, dy, dh_T):
+        xp, c_tilde, h, m = ctx.saved_tensors
+        xs = xp.transpose(0, 1)  # (T, B, 2H) view
+        T, B, H = c_tilde.shape
+        L = max(1, min(T, CHUNK_ELEMENTS // (B * H)))
+        dxp = xs.new_empty(T, B, 2 * H)  # (T, B, 2H): [dz_f, dz_c] per step
+        dz_f, g = dxp[..., :H], dxp[..., H:]  # (T, B, H) views; g[t-1] = dL/dh_t, then dz_c
+        a, one_minus_f, d = (xs.new_empty(L, B, H) for _ in range(3))  # one chunk's
+        dy = None if dy is None else dy.transpose(0, 1)  # (T, B, H) view
+        one = xs.new_ones(())
+        g_rows, a_rows = g.unbind(0), a.unbind(0)  # (B, H) views, made once: cheap steps
+        carry = dh_T  # (B, H): what flows into g of a chunk's last step from after it
+        for s in reversed(range(0, T, L)):
+            e = min(s + L, T)
+            n, m_c, g_c = e - s, None if m is None else m[s:e], g[s:e]
+            if dy is None:
+                g_c.zero_()
+            else:
+                torch.mul(dy[s:e], 1.0 if m_c is None else m_c, out=g_c)  # m_t dy_t
+            if carry is not None:
+                g_c[-1] += carry
+            _gates(xs[s:e], m_c, a[:n], one_minus_f[:n])
+            for t in range(e - 2, s - 1, -1):
+                g_rows[t].addcmul_(a_rows[t + 1 - s], g_rows[t + 1])  # g_t += a_{t+1} g_{t+1}
+            carry = a[0] * g_c[0]  # a_s g_s, into g_{s-1}; dh_0 once s = 0
+            c_c = c_tilde[s:e]
+            torch.sub(h[s:e], c_c, out=d[:n]).mul_(a[:n]).mul_(one_minus_f[:n])
+            torch.mul(d[:n], g_c, out=dz_f[s:e])  # g_t f_t (1 - f_t)(h_{t-1} - c~_t)
+            torch.addcmul(one, c_c, c_c, value=-1.0, out=d[:n])  # 1 - c~_t^2
+            g_c.mul_(one_minus_f[:n]).mul_(d[:n])  # dz_c = g_t (1 - f_t)(1 - c~_t^2)
+        return dxp.transpose(0, 1), carry if ctx.needs_input_grad[1] else None, None
