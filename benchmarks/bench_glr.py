@@ -2,7 +2,8 @@
 
 One bidirectional layer each (B=64, E=H=128): the GLR (``Recurrent("glr")``: all gates in one
 matrix product, then the linear scan of rnnpaper.models.scan, step by step with the backward
-by hand, or chunked) and the fused bidirectional ``torch.nn.LSTM`` of the same width. Each
+by hand, or chunked; or "fused", glr.FusedGLR: gates, scan and their backward by hand in one
+autograd node) and the fused bidirectional ``torch.nn.LSTM`` of the same width. Each
 repetition runs every implementation once in a rotated order; ratios are taken against the
 LSTM of the same repetition, and we report medians. As in bench_cells.py, throughput is tokens
 per CPU-second of this process (wall-clock seconds are kept in the JSON too).
@@ -24,6 +25,7 @@ IMPLS = {  # name -> (cell kind, impl, GLR scan form)
     "LSTM fused (torch.nn)": ("lstm", "fused", None),
     "GLR, sequential scan": ("glr", "scratch", "sequential"),
     "GLR, chunked scan": ("glr", "scratch", "chunked"),
+    "GLR, fused": ("glr", "scratch", "fused"),
 }
 REFERENCE = "LSTM fused (torch.nn)"
 

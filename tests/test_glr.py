@@ -138,12 +138,12 @@ def test_every_scan_form_equals_the_stepped_cell_with_gradients(bidirectional):
     x, mask = _inputs()
     kw = {"num_layers": 2, "bidirectional": bidirectional}
     ref = _run(_model("cell", **kw), x, mask)
-    for form in ("sequential", "chunked", "closed_form"):
+    for form in ("sequential", "chunked", "closed_form", "fused"):
         for got, want in zip(_run(_model(form, **kw), x, mask), ref, strict=True):
             torch.testing.assert_close(got, want, **TIGHT, msg=form)
 
 
-@pytest.mark.parametrize("form", ["sequential", "chunked"])
+@pytest.mark.parametrize("form", ["sequential", "chunked", "fused"])
 def test_layer_gradcheck(form):
     torch.manual_seed(3)
     x = torch.randn(2, 5, 3, dtype=torch.float64, requires_grad=True)
@@ -213,7 +213,12 @@ def test_benchmark_script_quick(tmp_path):
     out = main(["--quick", "--out", str(tmp_path / "b.json")])
     assert (tmp_path / "b.json").exists()
     runs = out["lengths"]["16"]
-    assert set(runs) == {"LSTM fused (torch.nn)", "GLR, sequential scan", "GLR, chunked scan"}
+    assert set(runs) == {
+        "LSTM fused (torch.nn)",
+        "GLR, sequential scan",
+        "GLR, chunked scan",
+        "GLR, fused",
+    }
     for r in runs.values():
         for mode in ("train", "infer"):
             assert r[mode]["tokens_per_s"] > 0 and r[mode]["ratio_to_fused_lstm"] > 0
