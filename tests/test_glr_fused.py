@@ -125,3 +125,14 @@ def test_bidirectional_recurrent_fused_equals_sequential():
         runs[form] = [y, h_n, x_f.grad, *(p.grad for p in model.parameters())]
     for a, b in zip(runs["fused"], runs["sequential"], strict=True):
         torch.testing.assert_close(a, b, **EXACT)
+
+
+def test_inference_keeps_nothing_and_gives_the_same_numbers(monkeypatch):
+    monkeypatch.setattr(glr, "CHUNK_ELEMENTS", 4 * 3 * H)  # L = 4: chunks 4, 4, 4, 1
+    xp, h0, _, mask = _example()
+    with torch.no_grad():
+        y, h_T = glr.recurrence(xp.requires_grad_(), h0, mask, "fused")
+    y_grad, h_T_grad = glr.recurrence(xp, h0, mask, "fused")
+    assert y_grad.requires_grad and not y.requires_grad
+    torch.testing.assert_close(y, y_grad.detach(), rtol=0, atol=0)
+    torch.testing.assert_close(h_T, h_T_grad.detach(), rtol=0, atol=0)

@@ -56,8 +56,10 @@ def recurrence(xp, h0, mask=None, form: str = "sequential"):
 
     ``form``: "fused" (:class:`FusedGLR`: gates, scan, mask and their backward in one node) or a
     key of :data:`rnnpaper.models.scan.FORMS` (the gates by autograd, then that scan)."""
-    if form == "fused":
+    if form == "fused" and torch.is_grad_enabled() and (xp.requires_grad or h0.requires_grad):
         return FusedGLR.apply(xp, h0, mask)
+    if form == "fused":
+        return fused_forward(xp, h0, mask)[:2]  # no gradient wanted: nothing kept
     f, b_t = coefficients(xp)  # (B, T, H) each: a_t = f_t, b_t = (1 - f_t) c~_t
     h = scan.FORMS[form](f, b_t, h0, mask)  # (B, T, H)
     y = h if mask is None else h * mask.unsqueeze(-1)  # (B, T, H)
@@ -79,6 +81,31 @@ def _gates(xs, m, a, one_minus_f, c_tilde=None):
     if m is not None:
         a.masked_fill_(~m, 1.0)  # padded: a_t = 1 ...
         one_minus_f.masked_fill_(~m, 0.0)  # ... b_t = 0, and both dz are 0
+
+
+def fused_forward(xp, h0, mask=None, keep: bool = False):
+    """:class:`FusedGLR`'s forward with no autograd: xp (B, T, 2H), h0 (B, H), mask (B, T) ->
+    outputs (B, T, H), h_T (B, H), and with ``keep`` what backward needs: c~ (T, B, H), h_0..h_T
+    (T+1, B, H) and the mask (T, B, 1) (else c~ lives one chunk at a time: for inference)."""
+    xs = xp.transpose(0, 1)  # (T, B, 2H) view
+    T, (B, H) = xs.shape[0], h0.shape
+    L = max(1, min(T, CHUNK_ELEMENTS // (B * H)))  # steps per chunk
+    m = None if mask is None else mask.t().bool().unsqueeze(-1)  # (T, B, 1)
+    a, one_minus_f = xs.new_empty(L, B, H), xs.new_empty(L, B, H)  # one chunk's gates
+    c_tilde = xs.new_empty(T if keep else L, B, H)  # c~_t, all steps or one chunk's
+    h = xs.new_empty(T + 1, B, H)  # (T+1, B, H): h_0 .. h_T
+    h[0] = h0
+    h_rows, a_rows = h.unbind(0), a.unbind(0)  # (B, H) views, made once: cheap steps
+    for s in range(0, T, L):
+        e = min(s + L, T)
+        n = e - s
+        c_c = c_tilde[s:e] if keep else c_tilde[:n]  # (n, B, H)
+        _gates(xs[s:e], None if m is None else m[s:e], a[:n], one_minus_f[:n], c_c)
+        torch.mul(one_minus_f[:n], c_c, out=h[s + 1 : e + 1])  # b_t = (1 - f_t) c~_t
+        for t in range(s, e):
+            h_rows[t + 1].addcmul_(a_rows[t - s], h_rows[t])  # (G3): b_t + f_t h_{t-1}
+    y = h[1:] if m is None else h[1:] * m  # (T, B, H), zero on padded steps
+    return y.transpose(0, 1), h[T].clone(), c_tilde, h, m  # y (B, T, H), h_T (B, H)
 
 
 class FusedGLR(torch.autograd.Function):
@@ -104,26 +131,10 @@ class FusedGLR(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, xp, h0, mask=None):
-        xs = xp.transpose(0, 1)  # (T, B, 2H) view
-        T, (B, H) = xs.shape[0], h0.shape
-        L = max(1, min(T, CHUNK_ELEMENTS // (B * H)))  # steps per chunk
-        m = None if mask is None else mask.t().bool().unsqueeze(-1)  # (T, B, 1)
-        a, one_minus_f = xs.new_empty(L, B, H), xs.new_empty(L, B, H)  # one chunk's gates
-        c_tilde = xs.new_empty(T, B, H)  # (T, B, H), saved
-        h = xs.new_empty(T + 1, B, H)  # (T+1, B, H): h_0 .. h_T
-        h[0] = h0
-        h_rows, a_rows = h.unbind(0), a.unbind(0)  # (B, H) views, made once: cheap steps
-        for s in range(0, T, L):
-            e = min(s + L, T)
-            n = e - s
-            _gates(xs[s:e], None if m is None else m[s:e], a[:n], one_minus_f[:n], c_tilde[s:e])
-            torch.mul(one_minus_f[:n], c_tilde[s:e], out=h[s + 1 : e + 1])  # b_t
-            for t in range(s, e):
-                h_rows[t + 1].addcmul_(a_rows[t - s], h_rows[t])  # (G3): b_t + f_t h_{t-1}
-        y = h[1:] if m is None else h[1:] * m  # (T, B, H), zero on padded steps
+        y, h_T, c_tilde, h, m = fused_forward(xp, h0, mask, keep=True)
         ctx.save_for_backward(xp, c_tilde, h, m)
         ctx.set_materialize_grads(False)
-        return y.transpose(0, 1), h[T].clone()  # (B, T, H), (B, H)
+        return y, h_T
 
     @staticmethod
     @torch.autograd.function.once_differentiable
