@@ -101,7 +101,7 @@ def test_user_file_runs_through_the_study(tmp_path):
     res = study["outputs"].results / config.STEM
     runs = frames.load_runs(res)
     assert {r["dataset"] for r in runs} == {"user"}
-    assert len(runs) == len(config.PROFILES["smoke"].presets) * 2
+    assert len(runs) == (len(config.PROFILES["smoke"].presets) + len(config.PROPOSED)) * 2
     first = json.loads((res / "study.json").read_text())
     before = first["wall_s_total"]
     study_run("smoke", user=user, log=lambda m: None, progress=False)  # all cached

@@ -80,7 +80,7 @@ def test_example_file_end_to_end(tmp_path, monkeypatch, capsys):
         assert f"| {model} |" in report
     assert (out / "confusion.png").stat().st_size > 10_000
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["data"]["sha256"] and len(summary["models"]) == 6
+    assert summary["data"]["sha256"] and len(summary["models"]) == 8  # 5 recurrent, 3 baselines
     majority = next(m for m in summary["models"] if m["model"] == "majority")
     assert majority["accuracy"] == pytest.approx(1 / 3)  # three balanced classes
     names = predict(out / "models", "lstm-s0", ["superb camera , would buy this phone again"])

@@ -33,11 +33,15 @@ def _presets() -> dict[str, ModelConfig]:
     base["bilstm-max"] = replace(base["bilstm"], pooling="max")
     base["lstm-2layer"] = replace(base["lstm"], num_layers=2)
     base["rnn-relu"] = replace(base["rnn"], nonlinearity="relu")
+    for cell in registry.PROPOSED:  # the proposed cell: own data and the protocol only
+        base[cell] = ModelConfig(cell=cell)
+        base[f"bi{cell}"] = ModelConfig(cell=cell, bidirectional=True)
     return base
 
 
 PRESETS: dict[str, ModelConfig] = _presets()
 MAIN = registry.COMPARED + tuple(f"bi{c}" for c in registry.COMPARED)
+PROPOSED = registry.PROPOSED + tuple(f"bi{c}" for c in registry.PROPOSED)
 EQUAL_PARAMS = tuple(p for p in PRESETS if p.endswith("-eqp"))
 POOLING = ("bilstm-last", "bilstm-max")
 EQUAL_PARAMS_ROWS = tuple(  # rnn, rnn-eqp, gru, gru-eqp, then the reference lstm

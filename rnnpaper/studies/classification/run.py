@@ -22,6 +22,7 @@ from rnnpaper.studies.classification import protocol, protocol_run
 from rnnpaper.studies.classification.config import (
     PRESETS,
     PROFILES,
+    PROPOSED,
     STEM,
     Sizes,
     presets_for,
@@ -247,6 +248,8 @@ def run(profile: str = "smoke", datasets=None, user=None, log=print, progress: b
     if profile in protocol.PROFILES and user is None:  # the tuned, full-size protocol
         return protocol_run.run(profile, datasets, log, progress)
     sizes = profiles.resolve(PROFILES, profile)
+    if user is not None:  # own data: the proposed cell too, with the same tuning
+        sizes = dataclasses.replace(sizes, presets=tuple(dict.fromkeys(sizes.presets + PROPOSED)))
     out = paths.outputs(profile if user is None else f"user-{profile}")
     ckpt = _ckpt_dir(out.profile)
     t0, started = time.perf_counter(), time.time()

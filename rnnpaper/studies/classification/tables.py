@@ -11,7 +11,13 @@ from rnnpaper import metrics
 from rnnpaper.models import registry
 from rnnpaper.models.classifier import recurrent_parameters
 from rnnpaper.report import labels, latex, published
-from rnnpaper.studies.classification.config import DATASETS, EQUAL_PARAMS, MAIN, PRESETS
+from rnnpaper.studies.classification.config import (
+    DATASETS,
+    EQUAL_PARAMS,
+    MAIN,
+    PRESETS,
+    PROPOSED,
+)
 from rnnpaper.studies.classification.frames import label, rows_present
 
 
@@ -53,6 +59,7 @@ def presets_frame():
                 "Rec. params": recurrent_parameters(c),
             }
             for name, c in PRESETS.items()
+            if name not in PROPOSED  # not run in this study (its own-data runs only)
         ]
     )
 
