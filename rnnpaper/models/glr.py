@@ -155,8 +155,10 @@ class FusedGLR(torch.autograd.Function):
             n, m_c, g_c = e - s, None if m is None else m[s:e], g[s:e]
             if dy is None:
                 g_c.zero_()
+            elif m_c is None:
+                g_c.copy_(dy[s:e])  # dy_t
             else:
-                torch.mul(dy[s:e], 1.0 if m_c is None else m_c, out=g_c)  # m_t dy_t
+                torch.mul(dy[s:e], m_c, out=g_c)  # m_t dy_t
             if carry is not None:
                 g_c[-1] += carry
             _gates(xs[s:e], m_c, a[:n], one_minus_f[:n])
