@@ -22,16 +22,8 @@ from rnnpaper import paths
 PAPER = paths.PAPER
 MAIN = "rnnpaper"  # the text of rnnpaper.tex outside every section file
 OVERFULL_PT = 10.0
-STAGED_BIBS = {
-    "refs-related.bib"
-}  # prepared entries, not yet in \bibliography (no text cites them)
-KNOWN = {  # (check, section or bib file) -> why it fails until its owner changes it
-    ("uncited", "06-classification"): "06-classification: the published-numbers table names "
-    "Tai et al. (2015), Dai and Le (2015) and Dieng et al. (2017) without \\citet "
-    "(keys tai2015, dai2015, dieng2017)",
-    ("unused", "refs-classification.bib"): "06-classification: tai2015, dai2015 and dieng2017 "
-    "are cited once its published-numbers table uses \\citet",
-}
+STAGED_BIBS: set = set()  # prepared entries, not yet in \bibliography (no text cites them)
+KNOWN: dict = {}  # (check, section or bib file) -> why it fails until its owner changes it
 MARK = re.compile(r"^rnnpaper: (begin|end) (\S+) on page (\d+)$")
 OVERFULL = re.compile(r"^Overfull \\[hv]box \(([\d.]+)pt too (?:wide|high)\) (.*)$")
 UNDEFINED = re.compile(

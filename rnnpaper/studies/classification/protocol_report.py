@@ -302,6 +302,8 @@ def macro_values(found: dict) -> dict:
             t = [t for t in tests if t["dataset"] == d and t["row"] == g]
             v[f"prot {k} glr holm p"] = f"{t[0]['p_holm']:.3f}" if t else "--"
     v["prot glr top"] = glr_top
+    for r in found["tuning"] + found["runs"]:  # recurrent parameters (embedding size as run)
+        v[f"prot {r['preset']} params"] = r["recurrent_parameters"]
     v["prot linear top"] = linear_top
     v["prot datasets"] = len(datasets_of(found))
     for d in datasets_of(found):
