@@ -84,8 +84,14 @@ build/executed/03-lstm-gru.ipynb: | results/03-lstm-gru/benchmark.json
 results/03-lstm-gru/benchmark.json: | venv
 	$(PY) benchmarks/bench_cells.py --threads 1 --reps 9
 
-benchmark: | venv ## rerun the recurrent-cell throughput benchmark (about 11 min)
+build/executed/08-proposed-model.ipynb: | results/08-proposed-model/speed.json
+
+results/08-proposed-model/speed.json: | venv
+	$(PY) benchmarks/bench_glr.py --threads 1 --reps 7 --out $@
+
+benchmark: | venv ## rerun the cell and GLR throughput benchmarks on an idle machine (about 15 min)
 	$(PY) benchmarks/bench_cells.py --threads 1 --reps 9
+	$(PY) benchmarks/bench_glr.py --threads 1 --reps 7 --out results/08-proposed-model/speed.json
 
 paper/rnnpaper.pdf: $(PAPER_SRC) $(EXECUTED) | tex
 	cd paper && latexmk -g -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex

@@ -21,6 +21,7 @@ STUDIES = {  # notebook -> study package
     "05-hmm": "hmm",
     "06-classification": "classification",
     "07-summarization": "summarization",
+    "08-proposed-model": "proposed",
 }
 
 
