@@ -73,6 +73,8 @@ def bench_frame(bench: dict) -> pd.DataFrame:
                         "mode": mode,
                         "tokens_per_s": r[mode]["tokens_per_s"],
                         "ratio": r[mode]["ratio_to_fused_lstm"],
+                        "ratio_min": r[mode].get("ratio_min"),
+                        "ratio_max": r[mode].get("ratio_max"),
                     }
                 )
     return pd.DataFrame(rows)
@@ -110,7 +112,9 @@ def macros(bench: dict, frame: pd.DataFrame, gates: dict) -> dict:
     }
     for r in frame.itertuples():
         if r.impl in BENCH_MACROS:
-            values[f"bench {BENCH_MACROS[r.impl]} {r.mode} T{r.T} ratio"] = r.ratio
+            key = f"bench {BENCH_MACROS[r.impl]} {r.mode} T{r.T}"
+            values[f"{key} ratio"] = r.ratio
+            values[f"{key} min"], values[f"{key} max"] = r.ratio_min, r.ratio_max
         if r.impl == bench["reference"]:
             values[f"bench fused {r.mode} T{r.T} ktok"] = r.tokens_per_s / 1000
     train = frame[frame["mode"] == "train"].set_index(["impl", "T"])["ratio"]
