@@ -237,7 +237,8 @@ def macro_values(found: dict) -> dict:
     acc = summaries(found).set_index(["dataset", "preset"])
     tests = paired_tests(found)
     conv = convergence(found).set_index("dataset")
-    per_dataset = ["best", "best acc", "best neural", "best neural acc", "max len", "train"]
+    per_dataset = ["best", "best acc", "best neural", "best neural acc", "best neural holm p"]
+    per_dataset += ["max len", "train"]
     per_dataset += [f"{p} {s}" for p in PRESETS for s in ("acc", "std")]
     per_dataset += [f"glr {s}" for s in ("best", "best acc", "rank", "gap", "holm p")]
     v = {f"prot {MACRO_KEYS.get(d, d)} {key}": "--" for d in ORDER for key in per_dataset}
@@ -286,6 +287,8 @@ def macro_values(found: dict) -> dict:
             continue
         top_nn = max(nn, key=lambda p: acc.loc[(d, p), "mean"])
         v[f"prot {k} best neural"] = label(top_nn)
+        t = [t for t in tests if t["dataset"] == d and t["row"] == top_nn]
+        v[f"prot {k} best neural holm p"] = f"{t[0]['p_holm']:.3f}" if t else "--"
         v[f"prot {k} best neural acc"] = acc.loc[(d, top_nn), "mean"]
         for p in nn:
             v[f"prot {k} {p} acc"] = acc.loc[(d, p), "mean"]
