@@ -137,6 +137,11 @@ def test_the_paper_compiles_from_committed_files_into_the_committed_pdf(tmp_path
     assert built.read_bytes() == (PAPER / "rnnpaper.pdf").read_bytes(), (
         "paper/rnnpaper.pdf is not what the committed sources compile to: run `make pdf`"
     )
+    log = (tmp_path / "paper" / "rnnpaper.log").read_text(errors="replace")
+    pages = re.search(r"Output written on rnnpaper\.pdf \((\d+) pages", log).group(1)
+    assert f"`paper/rnnpaper.pdf` ({pages} pages)" in (paths.ROOT / "README.md").read_text(), (
+        f"README's section 'The report' must give the page count, {pages}"
+    )
 
 
 def test_macro_names_are_defined_once_across_all_generated_files():
