@@ -33,7 +33,7 @@ def build_tables(results_dir: Path) -> dict[str, tuple[pd.DataFrame, dict]]:
     all_runs = T.load_runs(results_dir, copy=None)
     if not all_runs.empty and (~all_runs["copy"]).any():
         ds = all_runs[~all_runs["copy"]].dataset.iloc[0]
-        out["copy"] = T.copy_table(all_runs, ds), {"align": "llrrrrr"}
+        out["copy"] = T.copy_table(all_runs, ds), {"align": "llrrrrrr"}
     return out
 
 

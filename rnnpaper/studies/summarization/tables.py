@@ -117,9 +117,9 @@ def copy_table(all_runs: pd.DataFrame, dataset: str) -> pd.DataFrame:
                 continue
             rows.append(
                 [labels.cell_title(cell), "yes" if copy else "no", len(g)]
-                + [mean_paren_std(g[k]) for k in ("rouge1", "rouge2", "rougeL", "unk_rate")]
+                + [mean_paren_std(g[k]) for k in (*METRIC_COLS, "unk_rate")]
             )
-    return pd.DataFrame(rows, columns=["Cell", "Copy", "Seeds", "R-1", "R-2", "R-L", "unk %"])
+    return pd.DataFrame(rows, columns=["Cell", "Copy", "Seeds", *METRIC_COLS.values(), "unk %"])
 
 
 def _clip(text: str, n: int) -> str:
