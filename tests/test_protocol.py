@@ -140,7 +140,7 @@ def test_run_files_record_best_and_last_epoch(study):
         assert r["fit"]["history"][r["best_epoch"] - 1]["accuracy"] == best
         if r["epochs_run"] < r["max_epochs"]:  # stopped early: patience epochs after the best
             assert r["epochs_run"] - r["best_epoch"] == SMOKE.patience[r["dataset"]]
-    conv = protocol_report.convergence(protocol_report.load(res))
+    conv = protocol_report.convergence(protocol_report.load(res, SMOKE))
     assert conv.iloc[-1]["fits"] == len(SMOKE.datasets) * len(SMOKE.presets) * (
         SMOKE.tuning_fits + 1  # seed 1; seed 0 is its tuning fit
     )
@@ -219,7 +219,7 @@ def test_holm_against_hand_computed_values():
 
 def test_report_tests_every_row_against_the_best_and_writes_the_tables(study):
     res, tmp = study
-    found = protocol_report.load(res)
+    found = protocol_report.load(res, SMOKE)
     tests = protocol_report.paired_tests(found, resamples=2000)
     for name in SMOKE.datasets:
         mine = [t for t in tests if t["dataset"] == name]
@@ -229,7 +229,7 @@ def test_report_tests_every_row_against_the_best_and_writes_the_tables(study):
             best
         }
     assert all(t["p"] <= t["p_holm"] <= 1 for t in tests)
-    written = protocol_report.build_tables(res, tmp / "generated")
+    written = protocol_report.build_tables(res, tmp / "generated", SMOKE)
     assert set(written) == {
         "lengths",
         "chosen",
@@ -271,3 +271,21 @@ def test_plan_counts_the_runs_of_the_study(study):
         assert row["test_runs"] == n * len(SMOKE.seeds(row["dataset"]))
         assert row["done"] == row["tuning_runs"] + row["test_runs"] and row["cpu_s_left"] == 0
         assert row["cpu_s"] > 0
+
+
+def test_a_dataset_missing_a_seed_is_pending_and_left_out_of_every_table(study):
+    res, tmp = study
+    complete = protocol_report.load(res, SMOKE)
+    assert complete["pending"] == [] and complete["runs"]
+    victim = sorted((res / "runs" / "trec").glob("*-s1.json"))[0]
+    saved = victim.read_bytes()
+    victim.unlink()
+    try:
+        found = protocol_report.load(res, SMOKE)
+        assert found["pending"] == ["trec"]
+        assert {r["dataset"] for r in found["runs"]} == {"imdb"}
+        values = protocol_report.macro_values(found)
+        assert values["prot trec best"] == "--" and values["prot datasets"] == 1
+        assert values["prot pending"] == " (TREC-6: test runs not finished; counted nowhere)"
+    finally:
+        victim.write_bytes(saved)

@@ -29,7 +29,9 @@ from rnnpaper.studies.classification.protocol import (
     FOLDER,
     ORDER,
     PRESETS,
+    PROFILES,
     PROPOSED,
+    Protocol,
     decode_labels,
 )
 from rnnpaper.studies.classification.tables import grid
@@ -44,17 +46,27 @@ def _read(folder: Path, pattern: str) -> list[dict]:
     return [results.read_json(p) for p in sorted(folder.glob(pattern))]
 
 
-def load(res: Path) -> dict:
-    """Every protocol results file under ``res``, by kind."""
-    res = Path(res)
+def load(res: Path, sizes: Protocol | None = None) -> dict:
+    """Every protocol results file under ``res``, by kind. A dataset's test runs count only once
+    every chosen model has every seed of ``sizes`` (default: the "protocol" profile); until then
+    they are left out and the dataset is listed under "pending"."""
+    res, sizes = Path(res), sizes or PROFILES["protocol"]
     by_name = lambda pattern: {r["dataset"]: r for r in _read(res, pattern)}
-    return {
+    found = {
         "runs": _read(res / "runs", "*/*.json"),
         "tuning": _read(res / "tuning", "*/*.json"),
         "baselines": by_name("baselines/*.json"),
         "data": by_name("data/*.json"),
         "chosen": by_name("chosen/*.json"),
     }
+    have = {(r["dataset"], r["preset"], r["seed"]) for r in found["runs"]}
+    found["pending"] = [
+        d
+        for d in found["chosen"]
+        if any((d, p, s) not in have for p in found["chosen"][d]["chosen"] for s in sizes.seeds(d))
+    ]
+    found["runs"] = [r for r in found["runs"] if r["dataset"] not in found["pending"]]
+    return found
 
 
 def datasets_of(found: dict) -> list[str]:
@@ -309,7 +321,7 @@ def macro_values(found: dict) -> dict:
         v[f"prot {r['preset']} params"] = r["recurrent_parameters"]
     v["prot linear top"] = linear_top
     v["prot datasets"] = len(compared)
-    pending = [labels.dataset(d) for d in ORDER if d not in compared]
+    pending = [labels.dataset(d) for d in datasets_of(found) if d not in compared]
     v["prot pending"] = (
         f" ({', '.join(pending)}: test runs not finished; counted nowhere)" if pending else ""
     )
@@ -320,9 +332,9 @@ def macro_values(found: dict) -> dict:
     return v
 
 
-def build_tables(res: Path, generated: Path) -> dict:
+def build_tables(res: Path, generated: Path, sizes: Protocol | None = None) -> dict:
     """Every protocol table from the results under ``res`` (those that have data)."""
-    found = load(res)
+    found = load(res, sizes)
     if not found["data"]:
         return {}
     ds, g = datasets_of(found), Path(generated)
@@ -353,4 +365,4 @@ def build_tables(res: Path, generated: Path) -> dict:
 def report(profile: str = "protocol-smoke") -> dict:
     """The protocol's tables of one profile, into its generated folder."""
     out = paths.outputs(profile)
-    return build_tables(out.results / STEM / FOLDER, out.generated)
+    return build_tables(out.results / STEM / FOLDER, out.generated, PROFILES[profile])
