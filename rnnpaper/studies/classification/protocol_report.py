@@ -244,10 +244,11 @@ def significance_frame(tests: list[dict]) -> pd.DataFrame:
     )
 
 
-def macro_values(found: dict) -> dict:
-    """Every protocol number the paper's prose quotes, keyed for latex.macro_name ("prot ...")."""
+def macro_values(found: dict, tests: list[dict] | None = None) -> dict:
+    """Every protocol number the paper's prose quotes, keyed for latex.macro_name ("prot ...").
+    ``tests``: :func:`paired_tests` of ``found`` when the caller has them already."""
     acc = summaries(found).set_index(["dataset", "preset"])
-    tests = paired_tests(found)
+    tests = paired_tests(found) if tests is None else tests
     conv = convergence(found).set_index("dataset")
     per_dataset = ["best", "best acc", "best neural", "best neural acc", "best neural holm p"]
     per_dataset += ["max len", "train"]
@@ -353,11 +354,10 @@ def build_tables(res: Path, generated: Path, sizes: Protocol | None = None) -> d
             frame = metrics_frame(found, group)
             if len(frame):
                 out[f"metrics_{part}"] = w(frame, f"metrics_{part}", align="llrrrr")
-        out["significance"] = w(
-            significance_frame(paired_tests(found)), "significance", align="llrlrrr"
-        )
+        tests = paired_tests(found)  # 20,000 resamples per comparison: computed once
+        out["significance"] = w(significance_frame(tests), "significance", align="llrlrrr")
         out["macros"] = latex.macros(
-            macro_values(found), g / f"{STEM}_{FOLDER}_macros.tex", PRODUCER
+            macro_values(found, tests), g / f"{STEM}_{FOLDER}_macros.tex", PRODUCER
         )
     return out
 
