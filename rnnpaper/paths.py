@@ -16,7 +16,10 @@ BUILD = ROOT / "build"
 LOCAL_DATA = ROOT / "data"
 
 PAPER_PROFILE = "paper"
-COMMITTED_RESULTS = ("protocol",)  # profiles whose results (only) go to the committed results/
+COMMITTED_RESULTS = (
+    "protocol",
+    "ablation",
+)  # profiles whose results (only) go to the committed results/
 
 
 def data_dirs() -> list[Path]:

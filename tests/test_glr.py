@@ -224,3 +224,62 @@ def test_benchmark_script_quick(tmp_path):
             assert r[mode]["tokens_per_s"] > 0 and r[mode]["ratio_to_fused_lstm"] > 0
     assert runs[out["reference"]]["train"]["ratio_to_fused_lstm"] == 1.0
     assert runs[out["reference"]]["infer"]["ratio_to_fused_lstm"] == 1.0
+
+
+# ---------------------------------------------------------------- ablations (A1)-(A3)
+
+
+def _ablation(kind, form, **kw):
+    torch.manual_seed(0)
+    model = recurrent.Recurrent(kind, E, H, **kw).double()
+    for cell in model.cells:
+        cell.scan_form = form
+    return model
+
+
+def test_ablation_steps_are_eqs_a1_to_a3():
+    torch.manual_seed(2)
+    x, h = torch.randn(2, E, dtype=torch.float64), torch.randn(2, H, dtype=torch.float64)
+    lin = lambda c, g: x @ getattr(c, f"W_x{g}").T + getattr(c, f"b_{g}")  # noqa: E731
+    c = cells.GLRUntiedCell(E, H).double()
+    f, i = torch.sigmoid(lin(c, "f")), torch.sigmoid(lin(c, "i"))
+    torch.testing.assert_close(c(x, h), f * h + i * torch.tanh(lin(c, "c")), **TIGHT)
+    c = cells.GLRLinearCell(E, H).double()
+    f = torch.sigmoid(lin(c, "f"))
+    torch.testing.assert_close(c(x, h), f * h + (1 - f) * lin(c, "c"), **TIGHT)
+    c = cells.GLRFixedDecayCell(E, H).double()
+    f = torch.sigmoid(c.b_f)  # (H,): no input enters the decay
+    torch.testing.assert_close(c(x, h), f * h + (1 - f) * torch.tanh(lin(c, "c")), **TIGHT)
+
+
+@pytest.mark.parametrize("kind", registry.ABLATIONS)
+def test_ablation_scans_equal_the_stepped_cell_with_gradients_and_ignore_padding(kind):
+    x, mask = _inputs()
+    kw = {"num_layers": 2, "bidirectional": True}
+    ref = _run(_ablation(kind, "cell", **kw), x, mask)
+    for form in ("sequential", "chunked"):
+        for got, want in zip(_run(_ablation(kind, form, **kw), x, mask), ref, strict=True):
+            torch.testing.assert_close(got, want, **TIGHT, msg=form)
+    model = _ablation(kind, "sequential", **kw)
+    with torch.no_grad():
+        y, _ = model(x, mask)
+        for i, n in enumerate(mask.sum(1).tolist()):
+            torch.testing.assert_close(y[i : i + 1, :n], model(x[i : i + 1, :n])[0], **TIGHT)
+    with pytest.raises(ValueError, match="fused"):
+        _run(_ablation(kind, "fused"), x, mask)
+
+
+@pytest.mark.parametrize("kind", registry.ABLATIONS)
+def test_ablation_gradcheck(kind):
+    model = _ablation(kind, "sequential")
+    x, mask = _inputs(B=2, T=5)
+    f = lambda x, *p: model(x, mask)[0]  # noqa: E731
+    assert torch.autograd.gradcheck(f, (x, *model.parameters()))
+
+
+def test_ablation_parameter_counts():
+    n, m = 6, 5
+    count = lambda k: sum(p.numel() for p in registry.spec(k).cell(n, m).parameters())  # noqa: E731
+    assert count("glr_untied") == recurrent.param_count("glr_untied", n, m) == 3 * (n + 1) * m
+    assert count("glr_linear") == count("glr") == 2 * (n + 1) * m
+    assert count("glr_fixed") == recurrent.param_count("glr_fixed", n, m) == (n + 1) * m + m

@@ -59,6 +59,10 @@ def test_the_paper_profile_keeps_its_folders():
         prun.results_dir(protocol_out) == paths.ROOT / "results" / "06-classification" / "protocol"
     )
     assert protocol_out.generated == paths.BUILD / "protocol" / "generated"
+    ablation = PROFILES["ablation"]
+    assert prun.results_dir(paths.outputs("ablation"), ablation) == protocol_out.results / (
+        "06-classification/ablation"
+    )  # committed beside the protocol's
 
 
 def test_whole_length_is_the_smallest_keeping_the_fraction():
@@ -289,3 +293,25 @@ def test_a_dataset_missing_a_seed_is_pending_and_left_out_of_every_table(study):
         assert values["prot pending"] == " (TREC-6: test runs not finished; counted nowhere)"
     finally:
         victim.write_bytes(saved)
+
+
+def test_the_ablation_profile_runs_the_same_protocol_into_its_own_folder(study):
+    """The ablation profile (the proposed cell less one part) gets the protocol's search, seeds
+    and data, writes to results/06-classification/ablation/, and refits no baseline."""
+    res, tmp = study
+    abl = PROFILES["ablation-smoke"]
+    assert abl.presets == protocol.ABLATIONS[:1] and not abl.baselines
+    assert (
+        dataclasses.replace(abl, presets=SMOKE.presets, folder=SMOKE.folder, baselines=True)
+        == SMOKE
+    )
+    assert set(PROFILES["ablation"].presets) == {"biglr_untied", "biglr_linear", "biglr_fixed"}
+    prun.run("ablation-smoke", datasets=("trec",), log=lambda m: None)  # the study's folders
+    out = prun.results_dir(paths.outputs("ablation-smoke"), abl)
+    assert out == res.parent / "ablation" and not (out / "baselines").exists()
+    runs = sorted(p.name for p in (out / "runs" / "trec").glob("*.json"))
+    assert runs == [f"biglr_untied-s{s}.json" for s in abl.seeds("trec")]
+    cfg = _read(out / "runs" / "trec" / runs[0])["model_config"]
+    assert cfg["cell"] == "glr_untied" and cfg["bidirectional"]
+    tuned = {p.name for p in (out / "tuning" / "trec").glob("*.json")}
+    assert len(tuned) == SMOKE.tuning_fits

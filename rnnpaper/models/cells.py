@@ -236,9 +236,13 @@ class GatedLinearCell(_Cell):
     def W_h(self):
         return None  # no recurrent weights: recur ignores its W_h
 
+    def coefficients(self, xp):
+        """(G1)-(G2) as the linear recurrence's a_t = f_t, b_t = (1 - f_t) c~_t: xp (..., 2H)."""
+        return glr.coefficients(xp)
+
     def recur(self, xp_t, h, W_h=None):
         """xp_t = [W_xf x_t + b_f, W_xc x_t + b_c] (B, 2H), h (B, H) -> h_t (B, H), eq. G3."""
-        f, b_t = glr.coefficients(xp_t)  # f_t, (1 - f_t) c~_t, each (B, H)
+        f, b_t = self.coefficients(xp_t)  # f_t, (1 - f_t) c~_t, each (B, H)
         return torch.addcmul(b_t, f, h)  # f_t h_{t-1} + (1 - f_t) c~_t
 
     def scan(self, xs, state, mask=None):
@@ -248,8 +252,35 @@ class GatedLinearCell(_Cell):
             return super().scan(xs, state, mask)  # the cell stepped, with autograd
         xp = self.input_projection(xs).transpose(0, 1)  # (B, T, 2H), a time-major view
         m = None if mask is None else mask[..., 0].t() > 0  # (B, T)
-        y, h_T = glr.recurrence(xp, state, m, self.scan_form)  # (B, T, H), (B, H)
-        return y.transpose(0, 1), h_T  # (T, B, H)
+        own = type(self).coefficients is not GatedLinearCell.coefficients  # an ablation's (A1-A3)
+        coef = self.coefficients if own else glr.coefficients  # (G1)-(G2): every form, fused too
+        y, h_T = glr.recurrence(xp, state, m, self.scan_form, coef)  # (B, T, H), (B, H)
+        return y.transpose(0, 1), h_T  # (T, B, H), (B, H)
+
+
+class GLRUntiedCell(GatedLinearCell):
+    """Ablation (A1) of models/glr.py: the input gate untied, h_t = f_t h_{t-1} + i_t c~_t."""
+
+    gates, biases = ("f", "i", "c"), ("b_f", "b_i", "b_c")
+
+    def coefficients(self, xp):
+        return glr.untied_coefficients(xp)  # xp = [z_f, z_i, z_c] (..., 3H)
+
+
+class GLRLinearCell(GatedLinearCell):
+    """Ablation (A2) of models/glr.py: the candidate without its tanh, c~_t = W_xc x_t + b_c."""
+
+    def coefficients(self, xp):
+        return glr.linear_coefficients(xp)
+
+
+class GLRFixedDecayCell(GatedLinearCell):
+    """Ablation (A3) of models/glr.py: f_t = sigma(b_f), one learned decay per unit, no W_xf."""
+
+    gates, biases, extra_biases = ("c",), ("b_c",), ("b_f",)
+
+    def coefficients(self, xp):
+        return glr.fixed_decay_coefficients(xp, self.b_f)  # xp = z_c (..., H)
 
 
 def scan(cell: _Cell, xp: torch.Tensor, state, mask=None):

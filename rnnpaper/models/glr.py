@@ -22,6 +22,17 @@ An output gate o_t * h_t (a third block, 3(n+1)m) is left out: equations first.
 (tests/test_glr.py). :class:`FusedGLR` (``form="fused"``) is (G1)-(G3) and the padding in one
 autograd node with its backward by hand: the same numbers, without the autograd graph of the
 gates (tests/test_glr_fused.py).
+
+Ablations: each ingredient removed in turn, everything else kept (tests/test_glr.py; the
+protocol's "ablation" profile trains them):
+
+    (A1) untied input gate:   i_t = sigma(W_xi x_t + b_i),  b_t = i_t * c~_t     3(n+1)m
+    (A2) linear candidate:    c~_t = W_xc x_t + b_c (no tanh)                     2(n+1)m
+    (A3) fixed decay:         f_t = sigma(b_f), the same at every step            (n+1)m + m
+
+(A1) loses the bound |h_t| <= max(|h_0|, 1); (A2) the bounded candidate; (A3) the gate's
+dependence on the input, leaving an exponential moving average of the candidates with one
+learned rate per unit.
 """
 
 import torch
@@ -47,20 +58,45 @@ def layer(x, W_x, b, h0, mask=None, form: str = "sequential"):
     return recurrence(xp, h0, mask, form)
 
 
+def untied_coefficients(xp):
+    """(A1): xp = [z_f, z_i, z_c] (..., 3H) -> a_t = f_t, b_t = i_t * c~_t, each (..., H)."""
+    z_f, z_i, z_c = xp.chunk(3, dim=-1)
+    return torch.sigmoid(z_f), torch.sigmoid(z_i) * torch.tanh(z_c)
+
+
+def linear_coefficients(xp):
+    """(A2): as :func:`coefficients` with the identity for the candidate's tanh."""
+    z_f, z_c = xp.chunk(2, dim=-1)
+    return torch.sigmoid(z_f), torch.sigmoid(-z_f) * z_c
+
+
+def fixed_decay_coefficients(xp, b_f):
+    """(A3): xp = z_c (..., H), b_f (H,) -> a_t = sigma(b_f) at every step,
+    b_t = sigma(-b_f) c~_t, each (..., H)."""
+    return torch.sigmoid(b_f).expand_as(xp), torch.sigmoid(-b_f) * torch.tanh(xp)
+
+
 FORMS = (*scan.FORMS, "fused")  # the forms of recurrence(): the scans of (G3), or "fused"
 
 
-def recurrence(xp, h0, mask=None, form: str = "sequential"):
+def recurrence(xp, h0, mask=None, form: str = "sequential", coef=coefficients):
     """(G3) from the gates' pre-activations xp (B, T, 2H) (any strides; a time-major caller
     passes a transposed view): outputs (B, T, H), zero on padded steps, and h_T (B, H).
 
     ``form``: "fused" (:class:`FusedGLR`: gates, scan, mask and their backward in one node) or a
-    key of :data:`rnnpaper.models.scan.FORMS` (the gates by autograd, then that scan)."""
+    key of :data:`rnnpaper.models.scan.FORMS` (the gates by autograd, then that scan).
+    ``coef``: xp -> (a_t, b_t), (G1)-(G2) by default, an ablation's otherwise (not
+    with the fused form, whose backward is written for (G1)-(G3))."""
+    if form == "fused" and coef is not coefficients:
+        raise ValueError(
+            "form='fused' computes (G1)-(G3) only; run an ablation with form='sequential' or "
+            "'chunked'"
+        )
     if form == "fused" and torch.is_grad_enabled() and (xp.requires_grad or h0.requires_grad):
         return FusedGLR.apply(xp, h0, mask)
     if form == "fused":
         return fused_forward(xp, h0, mask)[:2]  # no gradient wanted: nothing kept
-    f, b_t = coefficients(xp)  # (B, T, H) each: a_t = f_t, b_t = (1 - f_t) c~_t
+    f, b_t = coef(xp)  # (B, T, H) each: a_t = f_t, b_t = (1 - f_t) c~_t
     h = scan.FORMS[form](f, b_t, h0, mask)  # (B, T, H)
     y = h if mask is None else h * mask.unsqueeze(-1)  # (B, T, H)
     return y, h[:, -1]  # padded steps kept the state: the last row is the last real state

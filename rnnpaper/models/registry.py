@@ -59,9 +59,14 @@ CELLS: dict[str, CellSpec] = {
     "gru": CellSpec(cells.GRUCell, nn.GRU, nn.GRUCell, "GRU", "#d62728"),
     "gru_proposal": CellSpec(cells.GRUProposalCell, None, None, "GRU (proposal form)", "#9467bd"),
     "glr": CellSpec(cells.GatedLinearCell, None, None, "GLR", "#ff7f0e", "Gated linear recurrence"),
+    # the proposed cell with one ingredient removed (models/glr.py, A1-A3): its ablation study
+    "glr_untied": CellSpec(cells.GLRUntiedCell, None, None, "GLR (untied gate)", "#e6ab02"),
+    "glr_linear": CellSpec(cells.GLRLinearCell, None, None, "GLR (linear candidate)", "#a6761d"),
+    "glr_fixed": CellSpec(cells.GLRFixedDecayCell, None, None, "GLR (fixed decay)", "#666666"),
 }
 COMPARED = ("rnn", "lstm", "gru")  # the three cells every study compares
 PROPOSED: tuple = ("glr",)  # the proposed model's cell(s) (issue 11), run beside the compared ones
+ABLATIONS: tuple = ("glr_untied", "glr_linear", "glr_fixed")  # the proposed cell less one part
 
 
 def spec(kind: str) -> CellSpec:

@@ -25,6 +25,11 @@ to 150 tokens), the profiles here run every model under one protocol per dataset
 * **Models**: the six main presets and the proposed GLR cell in one and two directions
   (the equal-parameter and pooling extras are left out of the protocol); >= 5 seeds on the
   sentence sets and 3 on the documents; the seed-0 test run is the chosen tuning run.
+
+The "ablation" profile runs the same protocol (grid, budget, seeds, data) for the proposed
+cell with one ingredient removed (:data:`rnnpaper.models.registry.ABLATIONS`, eqs. A1-A3 of
+:mod:`rnnpaper.models.glr`), in two directions as BiGLR, into ``results/06-classification/
+ablation/``; the baselines are the protocol's and are not refitted there.
 """
 
 import math
@@ -33,15 +38,19 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rnnpaper import train
+from rnnpaper.models import registry
 from rnnpaper.models.classifier import ModelConfig
 from rnnpaper.studies.classification.config import DOCUMENTS, MAIN
 from rnnpaper.studies.classification.config import PRESETS as STUDY_PRESETS
 
 PROPOSED = ("glr", "biglr")  # the proposed cell (issue 11), one and two directions
+ABLATED = "biglr"  # the preset whose ingredients the ablation profile removes in turn
+ABLATIONS = tuple(f"bi{cell}" for cell in registry.ABLATIONS)  # biglr_untied, ...
 PRESETS: dict[str, ModelConfig] = {
     **{p: STUDY_PRESETS[p] for p in MAIN},
     "glr": ModelConfig(cell="glr"),
     "biglr": ModelConfig(cell="glr", bidirectional=True),
+    **{f"bi{cell}": ModelConfig(cell=cell, bidirectional=True) for cell in registry.ABLATIONS},
 }
 ORDER = ("trec", "sst2", "sst5", "20newsgroups", "imdb")  # cheapest first
 FOLDER = "protocol"  # results/06-classification/protocol/
@@ -73,6 +82,8 @@ class Protocol:
     batch_size: dict = field(default_factory=lambda: {"imdb": 128, "20newsgroups": 128})
     threads: int = 1  # torch threads per run
     workers: int = 2  # runs trained at once, each in its own process
+    folder: str = FOLDER  # results/06-classification/<folder>/
+    baselines: bool = True  # fit the linear baselines (the ablation profile reuses the protocol's)
 
     def batch(self, dataset: str) -> int:
         return self.batch_size.get(dataset, 64)
@@ -96,6 +107,7 @@ class Protocol:
 
 PROFILES = {
     "protocol": Protocol(),
+    "ablation": Protocol(presets=ABLATIONS, folder="ablation", baselines=False),
     "protocol-smoke": Protocol(
         datasets=("trec", "imdb"),
         presets=("lstm", "biglr"),
@@ -112,6 +124,9 @@ PROFILES = {
         workers=1,
     ),
 }
+PROFILES["ablation-smoke"] = replace(
+    PROFILES["protocol-smoke"], presets=ABLATIONS[:1], folder="ablation", baselines=False
+)
 
 
 def model_config(preset: str, dropout: float) -> ModelConfig:

@@ -37,9 +37,9 @@ from rnnpaper.tasks import classification as task
 FULL = 10**9  # a max_len that cuts nothing
 
 
-def results_dir(out: paths.Outputs) -> Path:
-    """The protocol's results folder of one profile."""
-    return out.results / STEM / FOLDER
+def results_dir(out: paths.Outputs, sizes: Protocol | None = None) -> Path:
+    """The results folder of one protocol profile (default: the protocol's own)."""
+    return out.results / STEM / (sizes.folder if sizes else FOLDER)
 
 
 def ckpt_dir(profile: str) -> Path:
@@ -245,6 +245,8 @@ def _tuning_job(name: str, preset: str, lr: float, dropout: float, res: Path) ->
 def lr_jobs(name: str, sizes: Protocol, res: Path) -> list[Job]:
     """Tuning stage 1, every preset at every lr (first dropout); and the baselines."""
     tune = [_tuning_job(name, p, *x, res) for p in sizes.presets for x in sizes.lr_points()]
+    if not sizes.baselines:
+        return tune
     return tune + [Job(name, "baselines", res / "baselines" / f"{name}.json")]
 
 
@@ -296,7 +298,7 @@ def run(profile: str = "protocol-smoke", datasets=None, log=print, progress: boo
     """Tune, train and fit the baselines on every dataset of ``profile`` (module docstring)."""
     sizes = profiles.resolve(PROFILES, profile)
     out = paths.outputs(profile)
-    res, ckpt = results_dir(out), ckpt_dir(profile)
+    res, ckpt = results_dir(out, sizes), ckpt_dir(profile)
     names = [d for d in sizes.datasets if datasets is None or d in datasets]
     t0, started, done = time.perf_counter(), time.time(), []
     for k in range(len(names) + len(STAGES) - 1):  # call k: stage s of dataset k - s
