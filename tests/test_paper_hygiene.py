@@ -216,3 +216,23 @@ def test_log_lines_go_to_the_section_that_wrote_them():
     assert OVERFULL.match(by["01-bptt"][0])[1] == "12.5"
     assert UNDEFINED.search(by[MAIN][-1])[1] == "tab:x"
     assert section_pages(log) == {"01-bptt": (3, 4)}
+
+
+TABLE = re.compile(r"\\begin\{table\*?\}(.*?)\\end\{table\*?\}", re.S)
+FONT_SIZES = re.compile(r"\\(tiny|scriptsize|footnotesize|small|normalsize|large|Large)\b")
+
+
+def test_every_table_has_the_one_table_font_size_and_is_never_scaled():
+    """Issue 13 item 4: one table font size. Each table sets \\tablesize (defined once, in the
+    preamble) and no other size, and none is scaled to fit: a too-wide table shows up as an
+    overfull box instead (test_no_box_is_overfull_by_more_than_10pt)."""
+    assert len(re.findall(r"\\newcommand\{\\tablesize\}", (PAPER / "rnnpaper.tex").read_text())) == 1
+    tables = 0
+    for tex in sorted((PAPER / "sections").glob("*.tex")):
+        for body in TABLE.findall(tex.read_text()):
+            tables += 1
+            where = f"{tex.name}: {body.strip()[:80]!r}"
+            assert "\\tablesize" in body, where
+            assert not FONT_SIZES.search(body), where
+            assert not re.search(r"\\(resizebox|scalebox|adjustbox)", body), where
+    assert tables >= 30
