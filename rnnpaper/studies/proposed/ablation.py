@@ -169,6 +169,12 @@ def macro_values(found: dict, tested: list[dict]) -> dict:
         t["p_holm"] < 0.05 and t["ablated"] > t["full"] for t in tested
     )
     v["abl data"] = ", ".join(labels.dataset(d) for d in found["datasets"])
+    pending = [labels.dataset(d) for d in protocol.ORDER if d not in found["datasets"]]
+    v["abl pending"] = (
+        f"The ablation runs on {', '.join(pending)} are not finished; they are counted nowhere."
+        if pending
+        else ""
+    )
     for p in found["ablations"]:
         mine = [t for t in tested if t["row"] == p]
         v[f"abl {KEYS[p]} mean delta"] = float(np.mean([t["ablated"] - t["full"] for t in mine]))
