@@ -1,10 +1,10 @@
 """Training and inference throughput of every recurrent implementation, in one process.
 
 Each repetition runs every implementation once in a rotated order, and each ratio is taken
-against the fused torch.nn.LSTM of the same repetition; we report medians over repetitions.
-Throughput is tokens per CPU-second of this process (time.process_time) with one thread: on
-a shared, oversubscribed machine wall-clock time mostly measures the other users, CPU time
-the work done. Wall-clock times are kept in the JSON too.
+against the fused torch.nn.LSTM of the same repetition; we report medians over repetitions
+with the smallest and largest ratio, in tokens per CPU-second of this process
+(:mod:`rnnpaper.benchmark`, shared with bench_glr.py). Wall-clock times are kept in the JSON
+too.
 Writes results/03-lstm-gru/benchmark.json.
 
     .venv/bin/python benchmarks/bench_cells.py            # B=64, E=128, H=256, T=128 and 512
@@ -12,12 +12,10 @@ Writes results/03-lstm-gru/benchmark.json.
 """
 
 import argparse
-import statistics
-import time
 
 import torch
 
-from rnnpaper import paths, results
+from rnnpaper import benchmark, paths, results
 from rnnpaper.models import recurrent
 
 IMPLS = {  # name -> (cell kind, impl, how)
@@ -46,67 +44,12 @@ def build(kind, impl, how, E, H):
     return model
 
 
-def _clock():
-    return time.process_time(), time.perf_counter()
-
-
-def _since(start):
-    cpu, wall = _clock()
-    return cpu - start[0], wall - start[1]
-
-
-def train_step(model, x):
-    """Forward, a scalar loss on every output, backward; returns (CPU, wall) seconds."""
-    start = _clock()
-    y, _ = model(x)  # (B, T, H)
-    y.square().mean().backward()
-    model.zero_grad(set_to_none=True)
-    return _since(start)
-
-
-@torch.no_grad()
-def infer_step(model, x):
-    start = _clock()
-    model(x)
-    return _since(start)
-
-
 def measure(T, args, names):
-    """Interleaved repetitions at sequence length T -> {name: {mode: [seconds...]}}."""
+    """Interleaved repetitions at sequence length T -> {name: {mode: [(cpu, wall)...]}}."""
     x = torch.randn(args.batch, T, args.embed)  # (B, T, E)
     models = {n: build(*IMPLS[n], args.embed, args.hidden) for n in names}
-    for n, m in models.items():  # warm-up (and compilation)
-        start = _clock()
-        train_step(m, x), infer_step(m, x)
-        print(f"T={T} warm-up {n}: {_since(start)[1]:.1f} s", flush=True)
-    secs = {n: {"train": [], "infer": []} for n in names}
-    for rep in range(args.reps):
-        order = names[rep % len(names) :] + names[: rep % len(names)]
-        for n in order:
-            secs[n]["train"].append(train_step(models[n], x))
-            secs[n]["infer"].append(infer_step(models[n], x))
-    return secs
-
-
-def summarise(secs, tokens):
-    """Median tokens per CPU-second and median per-repetition ratio to the reference."""
-    out = {}
-    for n, modes in secs.items():
-        out[n] = {}
-        for mode, cw in modes.items():
-            cpu, wall = [c for c, _ in cw], [w for _, w in cw]
-            ref = [c for c, _ in secs[REFERENCE][mode]]
-            ratios = [r / v for r, v in zip(ref, cpu, strict=True)]
-            out[n][mode] = {
-                "tokens_per_s": statistics.median(tokens / v for v in cpu),
-                "tokens_per_wall_s": statistics.median(tokens / w for w in wall),
-                "ratio_to_fused_lstm": statistics.median(ratios),
-                "ratio_min": min(ratios),
-                "ratio_max": max(ratios),
-                "cpu_seconds": cpu,
-                "wall_seconds": wall,
-            }
-    return out
+    log = lambda m: print(f"T={T} {m}", flush=True)  # noqa: E731
+    return benchmark.interleaved(models, x, args.reps, log)  # warm-up (and compilation) first
 
 
 def main(argv=None):
@@ -128,7 +71,7 @@ def main(argv=None):
     names = [n for n in IMPLS if not (args.no_compile and IMPLS[n][2] == "compiled")]
     runs = {}
     for T in args.lengths:
-        runs[str(T)] = summarise(measure(T, args, names), args.batch * T)
+        runs[str(T)] = benchmark.summarise(measure(T, args, names), args.batch * T, REFERENCE)
         for n, r in runs[str(T)].items():
             print(
                 f"T={T} {n:30s} train {r['train']['tokens_per_s']:9.0f} tok/s "

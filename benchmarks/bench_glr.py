@@ -5,20 +5,19 @@ matrix product, then the linear scan of rnnpaper.models.scan, step by step with 
 by hand, or chunked; or "fused", glr.FusedGLR: gates, scan and their backward by hand in one
 autograd node) and the fused bidirectional ``torch.nn.LSTM`` of the same width. Each
 repetition runs every implementation once in a rotated order; ratios are taken against the
-LSTM of the same repetition, and we report medians. As in bench_cells.py, throughput is tokens
-per CPU-second of this process (wall-clock seconds are kept in the JSON too).
+LSTM of the same repetition, and we report medians with the smallest and largest ratio. As in
+bench_cells.py, throughput is tokens per CPU-second of this process (:mod:`rnnpaper.benchmark`;
+wall-clock seconds are kept in the JSON too).
 
     .venv/bin/python benchmarks/bench_glr.py --threads 1 --reps 7 --out glr.json
     .venv/bin/python benchmarks/bench_glr.py --quick      # T=16, 1 repetition: a smoke test
 """
 
 import argparse
-import statistics
-import time
 
 import torch
 
-from rnnpaper import results
+from rnnpaper import benchmark, results
 from rnnpaper.models import recurrent
 
 IMPLS = {  # name -> (cell kind, impl, GLR scan form)
@@ -39,62 +38,11 @@ def build(kind, impl, form, E, H):
     return model
 
 
-def _clock():
-    return time.process_time(), time.perf_counter()
-
-
-def _since(start):
-    cpu, wall = _clock()
-    return cpu - start[0], wall - start[1]
-
-
-def train_step(model, x):
-    """Forward, the mean square of every output, backward: (CPU, wall) seconds."""
-    start = _clock()
-    y, _ = model(x)  # (B, T, 2H)
-    y.square().mean().backward()
-    model.zero_grad(set_to_none=True)
-    return _since(start)
-
-
-@torch.no_grad()
-def infer_step(model, x):
-    start = _clock()
-    model(x)
-    return _since(start)
-
-
 def measure(T, args):
     """Repetitions at length T in a rotated order -> {name: {mode: [(cpu, wall)...]}}."""
     x = torch.randn(args.batch, T, args.embed)  # (B, T, E)
-    names = list(IMPLS)
-    models = {n: build(*IMPLS[n], args.embed, args.hidden) for n in names}
-    for m in models.values():  # warm-up
-        train_step(m, x), infer_step(m, x)
-    secs = {n: {"train": [], "infer": []} for n in names}
-    for rep in range(args.reps):
-        for n in names[rep % len(names) :] + names[: rep % len(names)]:
-            secs[n]["train"].append(train_step(models[n], x))
-            secs[n]["infer"].append(infer_step(models[n], x))
-    return secs
-
-
-def summarise(secs, tokens):
-    """Median tokens per CPU-second, and the median per-repetition ratio to the reference."""
-    out = {}
-    for n, modes in secs.items():
-        out[n] = {}
-        for mode, cw in modes.items():
-            cpu, wall = [c for c, _ in cw], [w for _, w in cw]
-            ratios = [r / v for (r, _), v in zip(secs[REFERENCE][mode], cpu, strict=True)]
-            out[n][mode] = {
-                "tokens_per_s": statistics.median(tokens / v for v in cpu),
-                "tokens_per_wall_s": statistics.median(tokens / w for w in wall),
-                "ratio_to_fused_lstm": statistics.median(ratios),
-                "cpu_seconds": cpu,
-                "wall_seconds": wall,
-            }
-    return out
+    models = {n: build(*IMPLS[n], args.embed, args.hidden) for n in IMPLS}
+    return benchmark.interleaved(models, x, args.reps)
 
 
 def main(argv=None):
@@ -113,7 +61,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     runs = {}
     for T in args.lengths:
-        runs[str(T)] = summarise(measure(T, args), args.batch * T)
+        runs[str(T)] = benchmark.summarise(measure(T, args), args.batch * T, REFERENCE)
         for n, r in runs[str(T)].items():
             train, infer = r["train"], r["infer"]
             print(

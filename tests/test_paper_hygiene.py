@@ -226,7 +226,8 @@ def test_every_table_has_the_one_table_font_size_and_is_never_scaled():
     """Issue 13 item 4: one table font size. Each table sets \\tablesize (defined once, in the
     preamble) and no other size, and none is scaled to fit: a too-wide table shows up as an
     overfull box instead (test_no_box_is_overfull_by_more_than_10pt)."""
-    assert len(re.findall(r"\\newcommand\{\\tablesize\}", (PAPER / "rnnpaper.tex").read_text())) == 1
+    preamble = (PAPER / "rnnpaper.tex").read_text()
+    assert len(re.findall(r"\\newcommand\{\\tablesize\}", preamble)) == 1
     tables = 0
     for tex in sorted((PAPER / "sections").glob("*.tex")):
         for body in TABLE.findall(tex.read_text()):

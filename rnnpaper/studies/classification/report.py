@@ -11,7 +11,13 @@ import matplotlib.pyplot as plt
 from rnnpaper import paths
 from rnnpaper.models import baselines
 from rnnpaper.report import latex, plotting
-from rnnpaper.studies.classification import figures, macros, protocol, protocol_report
+from rnnpaper.studies.classification import (
+    ablation_report,
+    figures,
+    macros,
+    protocol,
+    protocol_report,
+)
 from rnnpaper.studies.classification.config import (
     EQUAL_PARAMS_ROWS,
     MAIN,
@@ -51,6 +57,10 @@ def report(profile: str = "smoke") -> dict:
         tables |= {
             f"protocol_{k}": v
             for k, v in protocol_report.build_tables(res / protocol.FOLDER, out.generated).items()
+        }
+        tables |= {  # and the proposed cell's ablation under that protocol
+            f"ablation_{k}": v
+            for k, v in ablation_report.build(out.results, out.generated, out.figures).items()
         }
     return {**tables, **build_figures(res, out.figures)}
 

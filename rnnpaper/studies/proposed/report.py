@@ -1,6 +1,5 @@
 """Notebook 08's presentation: the GLR speed table and macros, from
-results/08-proposed-model/speed.json only; the ablation's tables, figure and macros
-(:mod:`.ablation`) from the classification protocol's committed runs."""
+results/08-proposed-model/speed.json only."""
 
 from pathlib import Path
 
@@ -9,7 +8,6 @@ import pandas as pd
 from rnnpaper import paths, results
 from rnnpaper.report import latex
 
-from . import ablation
 from .config import PRODUCER, STEM
 
 SHORT = {  # bench_glr.py implementation -> macro key
@@ -67,12 +65,11 @@ def macro_values(speed: dict) -> dict:
 
 
 def report(profile: str = "smoke") -> dict:
-    """The speed table and the macros of one profile's results, and the ablation's outputs."""
+    """The speed table and the macros of one profile's results."""
     out = paths.outputs(profile)
     speed = results.read_json(Path(out.results) / STEM / "speed.json")
     g = Path(out.generated)
     return {
         "speed": latex.table(speed_frame(speed), g / f"{STEM}_speed.tex", PRODUCER, digits=0),
         "macros": latex.macros(macro_values(speed), g / f"{STEM}_macros.tex", PRODUCER),
-        **ablation.report(profile),
     }

@@ -1,9 +1,10 @@
-"""Notebook 08's ablation (issue 11 item 6): BiGLR against itself with one ingredient removed,
-eqs. (A1)-(A3) of :mod:`rnnpaper.models.glr`, from committed results only.
+"""The proposed cell's ablation (issue 11 item 6; shown in notebook 08 and the paper's
+proposed-model section): BiGLR against itself with one ingredient removed, eqs. (A1)-(A3) of
+:mod:`rnnpaper.models.glr`, from committed results only.
 
 The runs are the classification protocol's: BiGLR's own in ``results/06-classification/
 protocol/``, the ablations' in ``.../ablation/`` (same search, seeds, data and budget; the
-"ablation" profile of :mod:`rnnpaper.studies.classification.protocol`). A dataset enters
+"ablation" profile of :mod:`.protocol`). A dataset enters
 only when BiGLR and every ablation that ran on it have every seed of the protocol.
 Each ablation is compared with BiGLR on the same test examples by the protocol's sign-flip
 test on per-example correctness averaged over seeds, with Holm's correction over the table.
@@ -14,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnnpaper import metrics, paths, results
+from rnnpaper import metrics, results
 from rnnpaper.report import labels, latex, plotting
 from rnnpaper.studies.classification import protocol, protocol_report
-from rnnpaper.studies.classification.config import STEM as CLASSIFICATION
+from rnnpaper.studies.classification.config import PRODUCER, STEM
 from rnnpaper.studies.classification.frames import label, run_table, summarize
 
-from .config import PRODUCER, STEM
+NAME = f"{STEM}_ablation"  # generated/<NAME>_*.tex, figures/<NAME>.pdf
 
 FULL = protocol.ABLATED  # "biglr"
 REMOVED = {  # ablation preset -> the ingredient it removes, as the paper names it
@@ -44,7 +45,7 @@ def _complete(runs: list[dict], presets, sizes: protocol.Protocol) -> list[dict]
 
 def load(results_root: Path) -> dict:
     """BiGLR's runs and the ablations' on the datasets where all of them are complete."""
-    root = Path(results_root) / CLASSIFICATION
+    root = Path(results_root) / STEM
     sizes = protocol.PROFILES["protocol"]
     full = protocol_report._read(root / protocol.FOLDER / "runs", f"*/{FULL}-s*.json")
     folder = root / protocol.PROFILES["ablation"].folder
@@ -183,23 +184,20 @@ def macro_values(found: dict, tested: list[dict]) -> dict:
     return v
 
 
-def report(profile: str = "smoke", results_root: Path | None = None) -> dict:
-    """The ablation tables, figure and macros from the committed runs (``profile``: where to
-    write; every profile reads the protocol's committed runs, which no smoke run writes)."""
-    out = paths.outputs(profile)
-    found = load(results_root or paths.ROOT / "results")
+def build(results_root: Path, generated: Path, figures: Path) -> dict:
+    """The ablation's tables, figure and macros from the runs under ``results_root`` (the
+    committed results/ for the paper); nothing when no dataset has every seed yet."""
+    found = load(results_root)
     if not found["datasets"] or not found["ablations"]:
         return {}
     tested = tests(found)
-    g = Path(out.generated)
-    w = lambda frame, name, raw=(): latex.table(  # noqa: E731
-        frame, g / f"{STEM}_{name}.tex", PRODUCER, raw=raw
+    g = Path(generated)
+    w = lambda frame, name: latex.table(  # noqa: E731
+        frame, g / f"{NAME}_{name}.tex", PRODUCER, raw=("Removed",)
     )
     return {
-        "accuracy": w(accuracy_frame(found), "ablation_accuracy", raw=("Removed",)),
-        "difference": w(difference_frame(found, tested), "ablation_difference", raw=("Removed",)),
-        "figure": figure(found, Path(out.figures) / f"{STEM}_ablation.pdf"),
-        "macros": latex.macros(
-            macro_values(found, tested), g / f"{STEM}_ablation_macros.tex", PRODUCER
-        ),  # fmt: skip
+        "accuracy": w(accuracy_frame(found), "accuracy"),
+        "difference": w(difference_frame(found, tested), "difference"),
+        "figure": figure(found, Path(figures) / f"{NAME}.pdf"),
+        "macros": latex.macros(macro_values(found, tested), g / f"{NAME}_macros.tex", PRODUCER),
     }
