@@ -12,6 +12,7 @@ Writes results/03-lstm-gru/benchmark.json.
 """
 
 import argparse
+import sys
 
 import torch
 
@@ -62,8 +63,17 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--no-compile", action="store_true")
     p.add_argument("--quick", action="store_true", help="tiny sizes, 2 reps, no compile")
+    p.add_argument("--processes", type=int, default=1, help="repeat in this many processes")
     p.add_argument("--out", default=str(paths.ROOT / "results/03-lstm-gru/benchmark.json"))
     args = p.parse_args(argv)
+    if args.processes > 1:  # the same benchmark in fresh processes, pooled (rnnpaper.benchmark)
+        child = benchmark.without(
+            sys.argv[1:] if argv is None else list(argv), "--processes", "--out"
+        )
+        payload = benchmark.in_processes(__file__, child, args.processes)
+        results.write_json(args.out, payload)
+        print("wrote", args.out, f"({args.processes} processes)")
+        return payload
     if args.quick:
         args.lengths, args.batch, args.embed, args.hidden, args.reps = [16], 8, 16, 32, 2
         args.no_compile = True
@@ -89,6 +99,7 @@ def main(argv=None):
     }
     results.write_json(args.out, payload)
     print("wrote", args.out)
+    return payload
 
 
 if __name__ == "__main__":

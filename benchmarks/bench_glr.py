@@ -14,6 +14,7 @@ wall-clock seconds are kept in the JSON too).
 """
 
 import argparse
+import sys
 
 import torch
 
@@ -54,8 +55,18 @@ def main(argv=None):
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="T=16, one repetition: a smoke test")
+    p.add_argument("--processes", type=int, default=1, help="repeat in this many processes")
     p.add_argument("--out", default=None, help="write the measurements to this JSON file")
     args = p.parse_args(argv)
+    if args.processes > 1:  # the same benchmark in fresh processes, pooled (rnnpaper.benchmark)
+        child = benchmark.without(
+            sys.argv[1:] if argv is None else list(argv), "--processes", "--out"
+        )
+        payload = benchmark.in_processes(__file__, child, args.processes)
+        if args.out:
+            results.write_json(args.out, payload)
+            print("wrote", args.out, f"({args.processes} processes)")
+        return payload
     if args.quick:
         args.lengths, args.reps = [16], 1
     torch.set_num_threads(args.threads)

@@ -78,3 +78,64 @@ def summarise(secs: dict, tokens: int, reference: str) -> dict:
                 "wall_seconds": wall,
             }
     return out
+
+
+def merge(payloads: list[dict]) -> dict:
+    """Payloads of the same benchmark run in separate processes -> one: every repetition of
+    every process pooled (medians, ratio min/max over all), with each process's median ratio
+    kept as ``process_ratios`` (the spread between runs, which one process cannot show)."""
+    first = payloads[0]
+    batch, reference = first["config"]["batch"], first["reference"]
+    lengths = {}
+    for T, impls in first["lengths"].items():
+        secs = {
+            n: {
+                mode: [cw for p in payloads for cw in _pairs(p["lengths"][T][n][mode])]
+                for mode in impls[n]
+            }
+            for n in impls
+        }
+        lengths[T] = summarise(secs, batch * int(T), reference)
+        for n in impls:
+            for mode in impls[n]:
+                lengths[T][n][mode]["process_ratios"] = [
+                    p["lengths"][T][n][mode]["ratio_to_fused_lstm"] for p in payloads
+                ]
+    config = {**first["config"], "processes": len(payloads)}
+    return {**first, "config": config, "lengths": lengths}
+
+
+def _pairs(r: dict) -> list[tuple[float, float]]:
+    return list(zip(r["cpu_seconds"], r["wall_seconds"], strict=True))
+
+
+def in_processes(script: str, argv: list[str], k: int) -> dict:
+    """Run ``script`` (a benchmark with ``--out``) ``k`` times, one fresh process after another,
+    and :func:`merge` what they wrote."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from rnnpaper import results
+
+    payloads = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(k):
+            out = Path(tmp) / f"process{i}.json"
+            subprocess.run([sys.executable, script, *argv, "--out", str(out)], check=True)
+            payloads.append(results.read_json(out))
+    return merge(payloads)
+
+
+def without(argv: list[str], *options: str) -> list[str]:
+    """``argv`` less each of ``options`` and its value ("--out X" or "--out=X")."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in options:
+            skip = True
+        elif not any(a.startswith(o + "=") for o in options):
+            out.append(a)
+    return out

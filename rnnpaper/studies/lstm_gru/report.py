@@ -77,6 +77,8 @@ def bench_frame(bench: dict) -> pd.DataFrame:
                         "ratio": r[mode]["ratio_to_fused_lstm"],
                         "ratio_min": r[mode].get("ratio_min"),
                         "ratio_max": r[mode].get("ratio_max"),
+                        "process_min": min(r[mode].get("process_ratios", [np.nan])),
+                        "process_max": max(r[mode].get("process_ratios", [np.nan])),
                     }
                 )
     return pd.DataFrame(rows)
@@ -101,6 +103,7 @@ def macros(bench: dict, frame: pd.DataFrame, gates: dict) -> dict:
     values = {
         "benchThreads": cfg["threads"],
         "benchReps": cfg["reps"],
+        "benchProcesses": cfg.get("processes", 1),
         "benchB": cfg["batch"],
         "benchE": cfg["embed"],
         "benchH": cfg["hidden"],
@@ -117,6 +120,8 @@ def macros(bench: dict, frame: pd.DataFrame, gates: dict) -> dict:
             key = f"bench {BENCH_MACROS[r.impl]} {r.mode} T{r.T}"
             values[f"{key} ratio"] = r.ratio
             values[f"{key} min"], values[f"{key} max"] = r.ratio_min, r.ratio_max
+            values[f"{key} process min"] = r.process_min  # the spread between runs
+            values[f"{key} process max"] = r.process_max
         if r.impl == bench["reference"]:
             values[f"bench fused {r.mode} T{r.T} ktok"] = r.tokens_per_s / 1000
     train = frame[frame["mode"] == "train"].set_index(["impl", "T"])["ratio"]

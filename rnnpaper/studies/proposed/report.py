@@ -36,12 +36,6 @@ def speed_frame(speed: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ratio_range(r: dict, reference: dict) -> tuple[float, float]:
-    """The smallest and largest per-repetition ratio (the reference's CPU seconds over r's)."""
-    ratios = [a / b for a, b in zip(reference["cpu_seconds"], r["cpu_seconds"], strict=True)]
-    return min(ratios), max(ratios)
-
-
 def macro_values(speed: dict) -> dict:
     cfg = speed["config"]
     v = {
@@ -49,18 +43,22 @@ def macro_values(speed: dict) -> dict:
         "glr bench batch": cfg["batch"],
         "glr bench hidden": cfg["hidden"],
         "glr bench threads": cfg["threads"],
+        "glr bench processes": cfg.get("processes", 1),
     }
     for T, impls in speed["lengths"].items():
-        ref = impls[speed["reference"]]
         for name, key in SHORT.items():
             if name not in impls:
                 continue
             for mode in ("train", "infer"):
                 r = impls[name][mode]
-                lo, hi = ratio_range(r, ref[mode])
                 k = f"glr {key} {mode} T {T}"
                 v[f"{k} ratio"] = f"{r['ratio_to_fused_lstm']:.2f}"
-                v[f"{k} min"], v[f"{k} max"] = f"{lo:.2f}", f"{hi:.2f}"
+                v[f"{k} min"], v[f"{k} max"] = f"{r['ratio_min']:.2f}", f"{r['ratio_max']:.2f}"
+                medians = r.get("process_ratios", [r["ratio_to_fused_lstm"]])  # one per process
+                v[f"{k} process min"], v[f"{k} process max"] = (
+                    f"{min(medians):.2f}",
+                    f"{max(medians):.2f}",
+                )
     return v
 
 
