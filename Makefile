@@ -81,8 +81,11 @@ build/executed/05-hmm.ipynb: build/executed/04-word2vec.ipynb
 # from the committed results never re-measures them, whatever the file times after a clone.
 build/executed/03-lstm-gru.ipynb: | results/03-lstm-gru/benchmark.json
 
+# The committed measurements' settings (BENCH_ARGS of the studies' config.py; a test checks).
+BENCH_ARGS := --threads 1 --reps 5 --processes 3
+
 results/03-lstm-gru/benchmark.json: | venv
-	$(PY) benchmarks/bench_cells.py --threads 1 --reps 9
+	$(PY) benchmarks/bench_cells.py $(BENCH_ARGS)
 
 build/executed/08-proposed-model.ipynb: | results/08-proposed-model/speed.json
 # The tuned protocol's and the ablation's committed runs (made outside make paper: README),
@@ -92,11 +95,11 @@ PROTOCOL_RUNS := $(wildcard $(foreach f,protocol ablation,results/06-classificat
 build/executed/06-classification.ipynb build/executed/08-proposed-model.ipynb: $(PROTOCOL_RUNS)
 
 results/08-proposed-model/speed.json: | venv
-	$(PY) benchmarks/bench_glr.py --threads 1 --reps 7 --out $@
+	$(PY) benchmarks/bench_glr.py $(BENCH_ARGS) --out $@
 
-benchmark: | venv ## rerun the cell and GLR throughput benchmarks on an idle machine (about 15 min)
-	$(PY) benchmarks/bench_cells.py --threads 1 --reps 9
-	$(PY) benchmarks/bench_glr.py --threads 1 --reps 7 --out results/08-proposed-model/speed.json
+benchmark: | venv ## rerun the cell and GLR throughput benchmarks on an idle machine (about 25 min)
+	$(PY) benchmarks/bench_cells.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_glr.py $(BENCH_ARGS) --out results/08-proposed-model/speed.json
 
 paper/rnnpaper.pdf: $(PAPER_SRC) $(EXECUTED) | tex
 	cd paper && latexmk -g -pdf -interaction=nonstopmode -halt-on-error -quiet rnnpaper.tex

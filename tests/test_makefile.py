@@ -76,3 +76,13 @@ def test_the_benchmark_reruns_only_when_asked(tree):
 def test_help_is_the_default_target(tree):
     out = subprocess.run(["make"], cwd=tree, capture_output=True, text=True)
     assert "make <target>" in out.stdout and "paper" in out.stdout and "clean" in out.stdout
+
+
+def test_the_makefile_measures_with_the_studies_benchmark_settings():
+    """make benchmark and a study's run (when the file is missing) measure the same way."""
+    from rnnpaper.studies.lstm_gru.config import BENCH_ARGS as CELLS
+    from rnnpaper.studies.proposed.config import BENCH_ARGS as GLR
+
+    text = (paths.ROOT / "Makefile").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("BENCH_ARGS :="))
+    assert line.split(":=")[1].split() == list(CELLS) == list(GLR)

@@ -8,6 +8,9 @@ from rnnpaper import paths
 STEM = "03-lstm-gru"
 PRODUCER = f"{STEM}.ipynb"
 BENCH = paths.ROOT / "benchmarks" / "bench_cells.py"
+# The committed measurement: one thread, 5 rotated repetitions in each of 3 fresh processes
+# (the Makefile's results/03-lstm-gru/benchmark.json and `make benchmark` pass the same).
+BENCH_ARGS = ("--threads", "1", "--reps", "5", "--processes", "3")
 PARAMETER_SIZES = (128, 256)  # input n and hidden m of the parameter-count table
 MAX_LEN = 60  # SST-2 tokens kept per sentence
 BATCH = 64

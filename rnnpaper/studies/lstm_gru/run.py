@@ -16,7 +16,7 @@ from rnnpaper.models import recurrent
 from rnnpaper.models.classifier import ModelConfig
 from rnnpaper.tasks import classification
 
-from .config import BATCH, BENCH, MAX_LEN, PARAMETER_SIZES, PROFILES, STEM, Sizes
+from .config import BATCH, BENCH, BENCH_ARGS, MAX_LEN, PARAMETER_SIZES, PROFILES, STEM, Sizes
 
 
 def train_sst2_lstm(sizes: Sizes, profile: str, log=print):
@@ -87,7 +87,7 @@ def benchmark(sizes: Sizes, results_dir: Path) -> dict:
     path = Path(results_dir) / "benchmark.json"
     if sizes.bench_quick or not path.exists():
         main = runpy.run_path(str(BENCH))["main"]
-        main((["--quick"] if sizes.bench_quick else []) + ["--out", str(path)])
+        main((["--quick"] if sizes.bench_quick else list(BENCH_ARGS)) + ["--out", str(path)])
     return results.read_json(path)
 
 

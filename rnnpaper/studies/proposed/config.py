@@ -7,6 +7,9 @@ from rnnpaper import paths
 STEM = "08-proposed-model"
 PRODUCER = f"{STEM}.ipynb"
 BENCH = paths.ROOT / "benchmarks" / "bench_glr.py"
+# The committed measurement: one thread, 5 rotated repetitions in each of 3 fresh processes
+# (the Makefile's results/08-proposed-model/speed.json and `make benchmark` pass the same).
+BENCH_ARGS = ("--threads", "1", "--reps", "5", "--processes", "3")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,7 @@ from pathlib import Path
 
 from rnnpaper import paths, profiles, results
 
-from .config import BENCH, PROFILES, STEM
-
-REPS = 7  # repetitions of the committed measurement (bench_glr.py --reps)
+from .config import BENCH, BENCH_ARGS, PROFILES, STEM
 
 
 def run(profile: str, log=print) -> dict:
@@ -21,7 +19,7 @@ def run(profile: str, log=print) -> dict:
     path = paths.outputs(profile).results / STEM / "speed.json"
     if sizes.bench_quick or not path.exists():
         main = runpy.run_path(str(BENCH))["main"]
-        args = ["--quick"] if sizes.bench_quick else ["--reps", str(REPS)]
+        args = ["--quick", "--threads", "1"] if sizes.bench_quick else list(BENCH_ARGS)
         log(f"measuring {'(quick) ' if sizes.bench_quick else ''}into {path}")
-        main([*args, "--threads", "1", "--out", str(Path(path))])
+        main([*args, "--out", str(Path(path))])
     return {"speed": results.read_json(path)}
