@@ -34,11 +34,15 @@ import torch.nn.functional as F
 from rnnpaper import paths, profiles, results
 from rnnpaper.models.classifier import Classifier
 from rnnpaper.studies.classification.config import DOCUMENTS, STEM
-from rnnpaper.studies.classification.protocol import PROFILES, Protocol, model_config
+from rnnpaper.studies.classification.protocol import ABLATIONS, PROFILES, Protocol, model_config
 from rnnpaper.studies.classification.protocol_run import prepared, results_dir
 
 ASSUMED_BEST_EPOCH = 5  # mean best epoch before any run of a dataset has finished
-REFERENCE = {"glr": "lstm", "biglr": "bilstm"}  # scaled from these presets' committed rates
+REFERENCE = {  # scaled from these presets' committed rates
+    "glr": "lstm",
+    "biglr": "bilstm",
+    **{p: "bilstm" for p in ABLATIONS},  # BiGLR less one ingredient
+}
 EVAL_SPEEDUP = 3.0  # a forward pass against forward + backward + optimiser step
 COMMITTED = paths.ROOT / "results" / STEM
 
@@ -110,7 +114,7 @@ def dataset_plan(sizes: Protocol, dataset: str, res: Path, committed: dict) -> d
     v = rates_for(sizes, dataset, T, committed)
     epochs = _epochs(sizes, dataset, res)
     seeds = len(sizes.seeds(dataset))
-    total = left = _baseline_seconds(dataset, full, prep, COMMITTED)
+    total = left = _baseline_seconds(dataset, full, prep, COMMITTED) if sizes.baselines else 0.0
     if (res / "baselines" / f"{dataset}.json").exists():
         left = 0.0
     done = 0
@@ -156,7 +160,7 @@ def _baseline_seconds(dataset: str, full, prep, committed_folder: Path) -> float
 def plan(profile: str = "protocol", log=print) -> dict:
     """Every run of ``profile`` with its estimated CPU time; prints one line per dataset."""
     sizes = profiles.resolve(PROFILES, profile)
-    res = results_dir(paths.outputs(profile))
+    res = results_dir(paths.outputs(profile), sizes)
     committed = committed_rates()
     rows = [dataset_plan(sizes, d, res, committed) for d in sizes.datasets]
     total = sum(r["cpu_s"] for r in rows)
