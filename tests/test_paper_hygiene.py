@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
+import zlib
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,73 @@ def test_every_table_has_the_one_table_font_size_and_is_never_scaled():
             assert not FONT_SIZES.search(body), where
             assert not re.search(r"\\(resizebox|scalebox|adjustbox)", body), where
     assert tables >= 30
+
+
+INCLUDE = re.compile(r"\\includegraphics\[width=([\d.]*)\\linewidth\]\{([\w\-]+)\}")
+LINEWIDTH_BP = 455.24 * 72 / 72.27  # \linewidth (455.24 TeX pt) in PDF points (1/72 in)
+MIN_PRINT_PT = 6.95  # 7 pt, less rounding
+MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s+([\d.\-]+)\s*\]")
+STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+
+
+def pdf_font_sizes(pdf: Path) -> tuple[float, list[float]]:
+    """Natural width (PDF points, from /MediaBox) of a one-page PDF and the size of every font
+    it selects (the ``<size> Tf`` operators of its Flate-compressed content streams, as
+    matplotlib's PDF backend writes them)."""
+    raw = pdf.read_bytes()
+    x0, _, x1, _ = map(float, MEDIA_BOX.search(raw).groups())
+    sizes = []
+    for m in STREAM.finditer(raw):
+        try:
+            content = zlib.decompress(m[1])
+        except zlib.error:  # fonts, images: not content streams
+            continue
+        sizes += [float(s) for s in re.findall(rb"([\d.]+) Tf", content)]
+    return x1 - x0, sizes
+
+
+def included_figures() -> list[tuple[str, float, str]]:
+    """(tex file, width as a fraction of \\linewidth, figure name) of every included figure."""
+    found = []
+    for tex in [PAPER / "rnnpaper.tex", *sorted((PAPER / "sections").glob("*.tex"))]:
+        text = tex.read_text()
+        hits = INCLUDE.findall(text)
+        assert len(hits) == text.count("\\includegraphics"), f"{tex.name}: a width not F\\linewidth"
+        found += [(tex.name, float(f or 1), name) for f, name in hits]
+    return found
+
+
+def test_pdf_font_sizes_reads_what_matplotlib_wrote(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from rnnpaper.report import plotting
+
+    plotting.use_style()
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.set_yscale("log")
+    ax.plot([1, 2], [1e-5, 1e2])
+    ax.set_title("title", fontsize=9.5)
+    width, sizes = pdf_font_sizes(plotting.save(fig, tmp_path / "f"))
+    plt.close(fig)
+    assert 0 < width <= 3 * 72  # the tight bounding box, within the figure
+    assert max(sizes) == 9.5 and min(sizes) == plotting.SMALLEST_FONT  # no 70 % exponents
+
+
+def test_every_included_figure_prints_its_text_at_7pt_or_more():
+    """Issue 13 item 4: every figure legible at print size. The smallest font of each included
+    figure, scaled by its printed width over its drawn width, is at least 7 pt. A figure whose
+    PDF is not there yet is skipped: its include is guarded by \\IfFileExists, or else the
+    LaTeX build fails (test_the_paper_compiles_from_committed_files_into_the_committed_pdf)."""
+    small, measured = [], 0
+    for tex, fraction, name in included_figures():
+        pdf = paths.ROOT / "figures" / f"{name}.pdf"
+        if not pdf.exists():
+            continue
+        width, sizes = pdf_font_sizes(pdf)
+        assert sizes, f"{name}.pdf has no text"
+        printed = min(sizes) * fraction * LINEWIDTH_BP / width
+        measured += 1
+        if printed < MIN_PRINT_PT:
+            small.append(f"{tex}: {name} smallest text prints at {printed:.2f} pt")
+    assert not small, "\n".join(small)
+    assert measured >= 17

@@ -105,13 +105,14 @@ def write_tables(results_dir: Path, generated: Path) -> list:
 
 def plot_truncation(truncation: dict, path: Path) -> Path:
     """Relative error of the truncated dL/dW against N, one line per scale of W."""
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    fig, ax = plt.subplots(figsize=(plotting.width(0.55), 2.3))
     for s, errs in truncation.items():
         Ns = [int(n) for n in errs]
         ax.semilogy(Ns, [max(e, 1e-17) for e in errs.values()], label=f"W scaled by {s}")
     ax.set_xlabel("truncation N (steps)")
     ax.set_ylabel("relative error of dL/dW")
-    ax.legend()
+    ax.legend(frameon=False)
+    fig.tight_layout()
     out = plotting.save(fig, path)
     plt.close(fig)
     return out

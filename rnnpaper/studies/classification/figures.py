@@ -1,12 +1,15 @@
 """The classification figures: learning curves, accuracy by length, confusion matrices."""
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from rnnpaper import metrics
-from rnnpaper.report import labels
+from rnnpaper.report import labels, plotting
 from rnnpaper.studies.classification.config import DATASETS, DOCUMENTS, MAIN
 from rnnpaper.studies.classification.frames import colour, label
 from rnnpaper.studies.classification.tables import correct_by_preset
@@ -15,11 +18,16 @@ LENGTH_EDGES = {"imdb": (0, 100, 150, 250, 400, 700), "20newsgroups": (0, 25, 50
 
 
 def learning_curves(runs: list[dict]):
-    """Validation accuracy per epoch (mean over seeds), one panel per dataset."""
+    """Validation accuracy per epoch (mean over seeds), one panel per dataset, at most three
+    in a row; the legend in the first free slot (else in the last panel)."""
 
     ds = [d for d in list(DATASETS) + ["user"] if any(r["dataset"] == d for r in runs)]
-    fig, axes = plt.subplots(1, len(ds), figsize=(2.4 * len(ds), 2.3), squeeze=False)
-    for ax, d in zip(axes[0], ds, strict=True):
+    ncol = min(3, max(1, len(ds)))
+    nrow = max(1, math.ceil(len(ds) / ncol))
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(plotting.width(1.0), 0.4 + 1.5 * nrow), squeeze=False
+    )
+    for ax, d in zip(axes.flat, ds, strict=False):
         for p in MAIN:
             curves = [
                 [h["accuracy"] for h in r["fit"]["history"]]
@@ -39,8 +47,17 @@ def learning_curves(runs: list[dict]):
             )
         ax.set_title(labels.dataset(d))
         ax.set_xlabel("epoch")
-    axes[0][0].set_ylabel("validation accuracy (%)")
-    axes[0][-1].legend(fontsize=6, frameon=False)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes[:, 0]:
+        ax.set_ylabel("validation acc. (%)")
+    spare = axes.flat[len(ds) :]
+    for ax in spare:
+        ax.axis("off")
+    handles, names = axes.flat[max(0, len(ds) - 1)].get_legend_handles_labels()
+    where = spare[0] if len(spare) else axes.flat[-1]
+    if names:
+        where.legend(handles, names, frameon=False, loc="center" if len(spare) else "best")
+    fig.tight_layout()
     return fig
 
 
@@ -60,7 +77,7 @@ def length_figure(runs, bl, info):
 
     ds = [d for d in DOCUMENTS if d in info and any(r["dataset"] == d for r in runs)]
     fig, axes = plt.subplots(
-        1, max(1, len(ds)), figsize=(4.4 * max(1, len(ds)), 2.9), squeeze=False
+        1, max(1, len(ds)), figsize=(plotting.width(1.0), 2.6), squeeze=False, layout="constrained"
     )
     for ax, d in zip(axes[0], ds, strict=False):
         f = bucket_frame(runs, bl, info, d)
@@ -81,11 +98,13 @@ def length_figure(runs, bl, info):
                 color=color,
                 ls="--" if p.startswith("bi") else "-",
             )
-        ax.set_xticks(range(len(names)), names, fontsize=6, rotation=35, ha="right")
-        ax.set_xlabel("tokens before truncation (number of test documents)", fontsize=8)
+        ax.set_xticks(range(len(names)), names, rotation=35, ha="right", rotation_mode="anchor")
         ax.set_title(labels.dataset(d))
+    fig.supxlabel("tokens before truncation (number of test documents)")
     axes[0][0].set_ylabel("test accuracy (%)")
-    axes[0][-1].legend(fontsize=6, frameon=False)
+    handles, names = axes[0][-1].get_legend_handles_labels()
+    if names:  # none without a document dataset
+        fig.legend(handles, names, loc="outside upper center", ncol=len(names), frameon=False)
     return fig
 
 
@@ -94,7 +113,7 @@ def confusion_figure(runs, info, datasets=("sst5", "trec")):
     ds = [d for d in datasets if any(r["dataset"] == d for r in runs)] or sorted(
         {r["dataset"] for r in runs}
     )[:1]
-    fig, axes = plt.subplots(1, len(ds), figsize=(3.3 * len(ds), 3.0), squeeze=False)
+    fig, axes = plt.subplots(1, len(ds), figsize=(plotting.width(0.9), 2.7), squeeze=False)
     for ax, d in zip(axes[0], ds, strict=True):
         sub = [r for r in runs if r["dataset"] == d]
         means = {
@@ -114,10 +133,14 @@ def confusion_figure(runs, info, datasets=("sst5", "trec")):
             ax=ax,
             xticklabels=names,
             yticklabels=names,
-            annot_kws={"fontsize": 6},
+            annot_kws={"fontsize": plotting.SMALLEST_FONT},
         )
         ax.set_title(f"{labels.dataset(d)}: {label(best)}")
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
-        ax.tick_params(labelsize=6)
+        ax.tick_params(labelsize=plotting.SMALLEST_FONT)
+        ax.tick_params(axis="y", labelrotation=0)
+        if max(map(len, names)) > 4:  # long class names: slanted, not vertical
+            ax.set_xticks(ax.get_xticks(), names, rotation=35, ha="right", rotation_mode="anchor")
+    fig.tight_layout()
     return fig

@@ -65,7 +65,7 @@ def write_report(results_path: Path, generated: Path, producer: str = PRODUCER) 
 def plot_lengths(stats: dict, path: Path) -> Path:
     """Step histograms of token lengths per dataset, log-scaled x axis."""
     bins = np.array(stats["length_bins"])
-    fig, axes = plt.subplots(1, 2, figsize=(6.3, 2.6), sharex=True)  # the paper's text width
+    fig, axes = plt.subplots(1, 2, figsize=(plotting.width(1.0), 2.4), sharex=True)
     for r in in_paper(stats):
         ax = axes[0] if r["task"] == "classification" else axes[1]
         counts = np.array(r["length_hist"], dtype=float)
@@ -74,8 +74,9 @@ def plot_lengths(stats: dict, path: Path) -> Path:
     titles = ("classification (train)", "summarization (train documents)")
     for ax, title in zip(axes, titles, strict=True):
         ax.set(xscale="log", xlim=(1, 2e4), xlabel="tokens per text", title=title)
-        ax.legend(fontsize=8, frameon=False)
+        ax.legend(frameon=False)
     axes[0].set_ylabel("share of texts")
+    fig.tight_layout()
     out = plotting.save(fig, path)
     plt.close(fig)
     return out

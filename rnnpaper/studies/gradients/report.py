@@ -7,6 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 
 from rnnpaper import paths, results
 from rnnpaper.models import registry
@@ -166,44 +167,51 @@ def plot_activations(ranges: dict, path: Path) -> Path:
     x = np.linspace(-6, 6, 601)
     sig, tanh = 1 / (1 + np.exp(-x)), np.tanh(x)
     curves = (("sigmoid", sig, sig * (1 - sig)), ("tanh", tanh, 1 - tanh**2))
-    fig, axes = plt.subplots(1, 2, figsize=(7, 2.8), sharex=True)
-    for ax, (name, y, dy) in zip(axes, curves, strict=True):
+    fig, axes = plt.subplots(1, 2, figsize=(plotting.width(0.6), 1.8), sharex=True)
+    for ax, (name, y, dy), where in zip(axes, curves, ("upper left", "lower right"), strict=True):
         ax.plot(x, y, label=name)
         ax.plot(x, dy, "--", label=name + "'")
         ax.axhline(ranges[name + "'"]["max"], color="grey", lw=0.6)
-        ax.legend()
+        ax.legend(loc=where, frameon=False, handlelength=1.3)  # clear of the curves
         ax.set_xlabel("x")
+    fig.tight_layout()
     return _save(fig, path)
 
 
 def plot_norms(norms: dict, path: Path) -> Path:
     """||dL_T/dh_t|| against T - t per cell: dashed at initialisation, solid trained."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    fig, ax = plt.subplots(figsize=(plotting.width(0.5), 2.3))
+    handles = []
     for kind, curves in norms.items():
         lag = np.arange(len(curves["init"]))[::-1]  # T - t
         style = {"color": labels.colour(kind)}
-        ax.semilogy(lag, curves["init"], "--", label=f"{labels.cell(kind)}, init", **style)
+        ax.semilogy(lag, curves["init"], "--", **style)
         if curves["trained"] is not None:
-            ax.semilogy(lag, curves["trained"], "-", label=f"{labels.cell(kind)}, trained", **style)
+            ax.semilogy(lag, curves["trained"], "-", **style)
+        handles.append(Line2D([], [], label=labels.cell(kind), **style))
+    for ls, name in (("--", "init"), ("-", "trained")):  # the line style, in grey
+        handles.append(Line2D([], [], ls=ls, color="k", label=name))
     ax.set_xlabel("T - t (steps back from the loss)")
     ax.set_ylabel("||dL_T / dh_t||")
-    ax.legend(ncol=2, fontsize=7)
+    ax.legend(handles=handles, ncol=2, loc="lower left", frameon=False, columnspacing=1.0)
+    fig.tight_layout()
     return _save(fig, path)
 
 
 def plot_radius(radius: dict, T: int, path: Path) -> Path:
     """||dh_T/dh_0 v|| of a tanh Elman RNN against the spectral radius of W_hh."""
-    fig, ax = plt.subplots(figsize=(4.5, 3))
+    fig, ax = plt.subplots(figsize=(plotting.width(0.42), 2.3))
     ax.semilogy([float(r) for r in radius], list(radius.values()), "o-")
     ax.axvline(1.0, color="grey", lw=0.6)
     ax.set_xlabel("spectral radius of W_hh")
     ax.set_ylabel(f"||dh_T/dh_0 v||, T = {T}")
+    fig.tight_layout()
     return _save(fig, path)
 
 
 def plot_clipping(clipping: dict, path: Path) -> Path:
     """Loss and gradient norm per SGD step, with and without clipping."""
-    fig, axes = plt.subplots(1, 2, figsize=(7, 2.8))
+    fig, axes = plt.subplots(1, 2, figsize=(plotting.width(0.7), 2.0))
     for name, tr in clipping.items():
         axes[0].semilogy(tr["loss"], label=name)
         axes[1].semilogy(tr["grad_norm"], label=name)
@@ -211,13 +219,14 @@ def plot_clipping(clipping: dict, path: Path) -> Path:
     axes[1].set_ylabel("gradient norm before clipping")
     for ax in axes:
         ax.set_xlabel("SGD step")
-        ax.legend()
+    axes[0].legend(frameon=False)
+    fig.tight_layout()
     return _save(fig, path)
 
 
 def plot_adding(frame: pd.DataFrame, rows: list, path: Path) -> Path:
     """Test MSE against T per cell: every seed a dot, the mean a line; the always-1 baseline."""
-    fig, ax = plt.subplots(figsize=(5, 3.2))
+    fig, ax = plt.subplots(figsize=(plotting.width(0.55), 2.4))
     seeds = pd.DataFrame([{k: r[k] for k in ("kind", "T", "test_mse")} for r in rows])
     for i, kind in enumerate(_order(frame["kind"])):
         f, dots = frame[frame["kind"] == kind], seeds[seeds["kind"] == kind]
@@ -230,7 +239,8 @@ def plot_adding(frame: pd.DataFrame, rows: list, path: Path) -> Path:
     ax.set_yscale("log")
     ax.set_xlabel("sequence length T")
     ax.set_ylabel("test MSE (dots: seeds; line: mean)")
-    ax.legend(fontsize=7)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    fig.tight_layout()
     return _save(fig, path)
 
 
@@ -240,7 +250,9 @@ def plot_curves(rows: list, path: Path) -> Path:
     lengths = sorted({T for _, T in curves})
     ncol = min(3, len(lengths))
     nrow = math.ceil(len(lengths) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol, 2.2 * nrow), squeeze=False)
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(plotting.width(1.0), 1.7 * nrow + 0.3), squeeze=False, sharey=True
+    )
     for ax, T in zip(axes.flat, lengths, strict=False):
         for kind in _order(k for k, t in curves if t == T):
             steps, c = curves[(kind, T)]
@@ -249,15 +261,16 @@ def plot_curves(rows: list, path: Path) -> Path:
                 ax.plot(steps, seed_curve, label=labels.cell(kind) if i == 0 else None, **style)
         ax.axhline(BASELINE_MSE, color="grey", ls="--", lw=0.6)
         ax.set_yscale("log")
-        ax.set_title(f"T = {T}", fontsize=8)
+        ax.set_title(f"T = {T}")
         ax.set_xlabel("training step")
     for ax in axes.flat[len(lengths) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("validation MSE")
     fullest = max(axes.flat[: len(lengths)], key=lambda ax: len(ax.get_legend_handles_labels()[1]))
-    fullest.legend(fontsize=7)  # the panel where every cell ran
-    fig.tight_layout()
+    handles, names = fullest.get_legend_handles_labels()  # the panel where every cell ran
+    fig.legend(handles, names, loc="upper center", ncol=len(names), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / fig.get_figheight()))
     return _save(fig, path)
 
 

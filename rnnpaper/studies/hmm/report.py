@@ -190,7 +190,9 @@ def decode_figure(decode: dict):
 
     plotting.use_style()
     ex = decode["examples"]
-    fig, axes = plt.subplots(len(ex), 1, figsize=(7, 1.9 * len(ex)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(ex), 1, figsize=(plotting.width(0.8), 1.6 * len(ex)), squeeze=False
+    )
     for ax, e in zip(axes[:, 0], ex, strict=True):
         gamma = np.asarray(e["gamma"])  # (T, M)
         im = ax.imshow(gamma.T, aspect="auto", cmap="Blues", vmin=0, vmax=1, origin="lower")
@@ -203,11 +205,12 @@ def decode_figure(decode: dict):
             lw=1,
             label="Viterbi path",
         )
-        ax.set_xticks(range(len(e["tokens"])), e["tokens"], rotation=40, ha="right", fontsize=7)
+        ticks = range(len(e["tokens"]))
+        ax.set_xticks(ticks, e["tokens"], rotation=40, ha="right", rotation_mode="anchor")
         ax.set_yticks(range(gamma.shape[1]))
         ax.set_ylabel("state")
-        fig.colorbar(im, ax=ax, pad=0.01, label=r"$p(z_t=j\mid X)$")
-    axes[0, 0].legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0))
+        fig.colorbar(im, ax=ax, pad=0.01, label="posterior")  # p(z_t = j | X): the caption
+    axes[0, 0].legend(frameon=False, loc="lower right", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
 
@@ -226,7 +229,7 @@ def em_figure(sweep: dict):
     ]
     if rec.get("starts"):
         panels.insert(0, ("shared start (all texts)", rec["starts"], rec["restarts"][0]["chosen"]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels) + 0.6, 2.6))
+    fig, axes = plt.subplots(1, len(panels), figsize=(plotting.width(1.0), 2.3))
     for ax, (title, runs, chosen) in zip(axes, panels, strict=True):
         for r, run in enumerate(runs):
             kept = r == chosen
@@ -237,9 +240,9 @@ def em_figure(sweep: dict):
                 alpha=1.0 if kept else 0.7,
                 label=f"restart {r}{note}",
             )
-        ax.set_title(f"{title}, M = {b['M']}, k = {b['k']}", fontsize=8)
+        ax.set_title(f"{title}\nM = {b['M']}, k = {b['k']}")
         ax.set_xlabel("EM iteration")
-        ax.legend(fontsize=7, frameon=False)
+        ax.legend(frameon=False)
     axes[0].set_ylabel("log p(X) per token")
     fig.tight_layout()
     return fig

@@ -154,18 +154,20 @@ def write_tables(results_dir: Path, generated: Path) -> list:
 
 def plot_gates(sentences: list, path: Path) -> Path:
     """Mean input, forget and output gate per token of each sentence, one panel each."""
-    fig, axes = plt.subplots(len(sentences), 1, figsize=(7, 1.9 * len(sentences)), sharey=True)
+    fig, axes = plt.subplots(
+        len(sentences), 1, figsize=(plotting.width(0.85), 1.5 * len(sentences)), sharey=True
+    )
     axes = np.atleast_1d(axes)
     for ax, s in zip(axes, sentences, strict=True):
         steps = np.arange(len(s["tokens"]))
         for k, name in (("i", "input gate"), ("f", "forget gate"), ("o", "output gate")):
             ax.plot(steps, [g[k] for g in s["gates"]], marker=".", label=name)
-        ax.set_xticks(steps, s["tokens"], rotation=40, ha="right", fontsize=7)
-        ax.set_title(f"label {s['label']}, p(positive) = {s['p_positive']:.2f}", fontsize=8)
+        ax.set_xticks(steps, s["tokens"], rotation=40, ha="right", rotation_mode="anchor")
+        ax.set_title(f"label {s['label']}, p(positive) = {s['p_positive']:.2f}")
         ax.set_ylim(0, 1)
-    axes[0].legend(ncol=3, fontsize=7)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=3, frameon=False)
     fig.supylabel("mean gate value")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.2 / fig.get_figheight()))
     return _save(fig, path)
 
 
@@ -173,17 +175,18 @@ def plot_benchmark(frame: pd.DataFrame, path: Path) -> Path:
     """Training throughput of each implementation relative to the fused LSTM, per T."""
     train = frame[frame["mode"] == "train"]
     impls = list(dict.fromkeys(train["impl"]))
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    fig, ax = plt.subplots(figsize=(plotting.width(0.7), 2.6))
     width = 0.8 / train["T"].nunique()
     for k, (T, f) in enumerate(train.groupby("T")):
         ratio = f.set_index("impl").reindex(impls)["ratio"]
         ax.barh(np.arange(len(impls)) + k * width, ratio, height=width, label=f"T = {T}")
     ax.axvline(1.0, color="grey", lw=0.8)
     ax.axvline(0.9, color="grey", lw=0.8, ls=":")
-    ax.set_yticks(np.arange(len(impls)) + width / 2, impls, fontsize=7)
+    ax.set_yticks(np.arange(len(impls)) + width / 2, impls)
     ax.invert_yaxis()
-    ax.set_xlabel("training tokens per CPU-second / fused torch.nn.LSTM (median)")
-    ax.legend(fontsize=7)
+    ax.set_xlabel("training throughput relative to fused torch.nn.LSTM")
+    ax.legend(frameon=False)
+    fig.tight_layout()
     return _save(fig, path)
 
 

@@ -10,7 +10,7 @@ from matplotlib.ticker import MaxNLocator
 
 from rnnpaper import results
 from rnnpaper.models import registry
-from rnnpaper.report import labels
+from rnnpaper.report import labels, plotting
 from rnnpaper.studies.summarization.tables import seeds
 
 BASELINE_COLOURS = ("#2ca02c", "#8c564b")
@@ -57,7 +57,9 @@ def length_curve(results_dir: Path, record: dict, dataset: str, n_bins: int = 5)
 
 def plot_length(results_dir: Path, records: dict):
     """ROUGE-L against source length, one panel per dataset."""
-    fig, axes = plt.subplots(1, len(records), figsize=(3.4 * len(records), 2.8), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(records), figsize=(plotting.width(1.0), 2.4), squeeze=False, layout="constrained"
+    )
     colours = {labels.cell_title(c): labels.colour(c) for c in registry.CELLS}
     for ax, (ds, rec) in zip(axes[0], records.items(), strict=True):
         df = length_curve(results_dir, rec, ds)
@@ -75,11 +77,16 @@ def plot_length(results_dir: Path, records: dict):
                 ms=3,
             )
         ticks = df.drop_duplicates("bin")["label"]
-        ax.set_xticks(range(len(ticks)), ticks, fontsize=7)
+        ax.set_xticks(range(len(ticks)), ticks)
         ax.set_xlabel("source length (tokens, test quintiles)")
         ax.set_ylabel("ROUGE-L F1")
         ax.set_title(labels.dataset(ds))
-        ax.legend(fontsize=6, frameon=False)
+        handles, names = ax.get_legend_handles_labels()
+        base = [i for i, n in enumerate(names) if n.startswith("baseline")]  # this panel's own
+        ax.legend([handles[i] for i in base], [names[i] for i in base], frameon=False)
+    cells = dict(zip(*axes[0][0].get_legend_handles_labels()[::-1], strict=True))
+    cells = {n: h for n, h in cells.items() if not n.startswith("baseline")}
+    fig.legend(cells.values(), cells.keys(), loc="outside upper center", ncol=3, frameon=False)
     return fig
 
 
@@ -91,21 +98,30 @@ def plot_attention(results_dir: Path, dataset: str = "gigaword"):
         for c in registry.CELLS
         if (p := Path(results_dir) / f"{dataset}_{c}_seed{seed}.json").exists()
     }
-    fig, axes = plt.subplots(len(exs), 1, figsize=(7, 1.9 * len(exs)), squeeze=False)
+    same = len({tuple(ex["source"]) for ex in exs.values()}) == 1  # one source: label it once
+    fig, axes = plt.subplots(
+        len(exs),
+        1,
+        figsize=(plotting.width(1.0), 1.1 * len(exs) + 0.8 * (1 if same else len(exs))),
+        squeeze=False,
+        sharex=same,
+    )
     for ax, (cell, ex) in zip(axes[:, 0], exs.items(), strict=True):
         a = np.asarray(ex["attention"])  # (L, S)
         im = ax.imshow(a, aspect="auto", cmap="Greys", vmin=0, vmax=a.max())
         fig.colorbar(im, ax=ax, pad=0.01, fraction=0.03)
-        ax.set_xticks(range(len(ex["source"])), ex["source"], rotation=90, fontsize=6)
-        ax.set_yticks(range(len(ex["output"])), ex["output"], fontsize=6)
-        ax.set_title(labels.cell_title(cell), fontsize=8)
+        ax.set_xticks(range(len(ex["source"])), ex["source"], rotation=90)
+        ax.set_yticks(range(len(ex["output"])), ex["output"])
+        ax.set_title(labels.cell_title(cell))
     fig.tight_layout()
     return fig
 
 
 def plot_curves(results_dir: Path, records: dict):
     """Validation loss per epoch, mean over seeds, per cell and dataset."""
-    fig, axes = plt.subplots(1, len(records), figsize=(3.4 * len(records), 2.5), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(records), figsize=(plotting.width(1.0), 2.3), squeeze=False, layout="constrained"
+    )
     for ax, ds in zip(axes[0], records, strict=True):
         for cell in registry.CELLS:
             hists = [r["train"]["history"] for r in _per_seed(results_dir, ds, cell)]
@@ -124,5 +140,5 @@ def plot_curves(results_dir: Path, records: dict):
         ax.set_ylabel("validation NLL per token")
         ax.set_title(labels.dataset(ds))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(fontsize=7, frameon=False)
+        ax.legend(frameon=False)
     return fig

@@ -229,12 +229,13 @@ def cost_figure(cost: dict):
     import matplotlib.pyplot as plt
 
     plotting.use_style()
-    fig, axes = plt.subplots(1, 4, figsize=(11, 2.8))
+    fig, axes = plt.subplots(1, 4, figsize=(plotting.width(1.0), 2.2), layout="constrained")
     for ax, f in zip(axes, cost["fits"], strict=True):
         _cost_panel(ax, f, cost["rows"])
     axes[0].set_ylabel("µs per training word")
-    axes[0].legend(fontsize=7, frameon=False)
-    fig.tight_layout()
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside upper center", ncol=3, frameon=False)
+    fig.supxlabel("Q (eq. 40/41), operations per word")
     return fig
 
 
@@ -258,5 +259,6 @@ def _cost_panel(ax, f: dict, rows: list) -> None:
         )
     xs = np.linspace(0, q.max() * 1.05, 50)
     ax.plot(xs, (f["formula_intercept"] + f["formula_slope"] * xs) * 1e6, "k--", lw=0.8)
-    ax.set_title(f"{LABEL[(f['arch'], f['objective'])]}\n$R^2$ = {f['formula_r2']:.2f}", fontsize=8)
-    ax.set_xlabel("Q (eq. 40/41), operations per word")
+    ax.set_title(LABEL[(f["arch"], f["objective"])].replace(", ", "\n"))
+    ax.text(0.97, 0.04, f"R² = {f['formula_r2']:.2f}", ha="right", transform=ax.transAxes)
+    ax.locator_params(axis="x", nbins=3)
