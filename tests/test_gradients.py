@@ -202,3 +202,30 @@ def test_committed_02_tables_match_committed_results(tmp_path):
         pytest.skip("notebook 02's paper-scale results are not committed yet")
     for path in write_tables(res, tmp_path):
         assert path.read_text() == (paths.PAPER / "generated" / path.name).read_text()
+
+
+def test_the_clipping_figure_marks_where_the_unclipped_run_diverges():
+    """Issue 13: the unclipped curve was invisible (NaN after one step) though its legend
+    showed; it is now drawn with markers up to its last finite step and annotated there."""
+    import matplotlib.pyplot as plt
+
+    from rnnpaper.studies.gradients.report import clipping_figure, first_nonfinite
+
+    nan = float("nan")
+    assert first_nonfinite([45.0, nan, nan]) == 1 and first_nonfinite([3.0, 2.0]) == 2
+    assert first_nonfinite([float("inf")]) == 0
+    runs = {
+        "free": {"loss": [45.0, nan], "grad_norm": [4e3, nan]},
+        "clipped": {"loss": [45.0, 13.0, 1.3], "grad_norm": [4e3, 2e3, 5e2]},
+    }
+    fig = clipping_figure(runs)
+    for ax in fig.axes:
+        free, clipped = ax.get_lines()
+        assert list(free.get_xdata()) == [0] and free.get_marker() == "o"  # visible: a marker
+        assert list(clipped.get_xdata()) == [0, 1, 2]
+        assert [t.get_text() for t in ax.texts] == ["NaN from step 1"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "no clipping",
+        "clipped to norm 1",
+    ]
+    plt.close(fig)

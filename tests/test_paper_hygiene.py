@@ -116,7 +116,11 @@ def section_source(name: str) -> str:
     path = PAPER / ("rnnpaper.tex" if name == MAIN else f"sections/{name}.tex")
     src = path.read_text()
     for gen in re.findall(r"\\input\{(generated/[^}#]+)\}", src):
-        src += (PAPER / (gen if gen.endswith(".tex") else gen + ".tex")).read_text()
+        file = PAPER / (gen if gen.endswith(".tex") else gen + ".tex")
+        guards = re.findall(r"\\IfFileExists\{(generated/[^}]+)_[^_}]+\}", src)
+        if not file.exists() and gen.rsplit("_", 1)[0] in guards:
+            continue  # guarded by a sibling's \IfFileExists: the study prints a note instead
+        src += file.read_text()
     return re.sub(r"(?<!\\)%.*", "", src)
 
 

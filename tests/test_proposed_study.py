@@ -1,6 +1,5 @@
 """The proposed model's speed study: what its report makes of a benchmark payload."""
 
-
 from rnnpaper import benchmark, paths
 from rnnpaper.studies import proposed
 from rnnpaper.studies.proposed.report import macro_values, speed_frame

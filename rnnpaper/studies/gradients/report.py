@@ -132,7 +132,7 @@ def macros(index: dict, rows: list, summary: dict) -> dict:
     for rho, v in summary["radius"].items():
         values[f"radius {rho} norm"] = f"{v:.1e}"
     clip = summary["clipping"]
-    values["clipFreeSteps"] = len(clip["free"]["loss"])
+    values["clipFreeSteps"] = first_nonfinite(clip["free"]["loss"])  # the step its loss is NaN
     values["clipFinalLoss"] = clip["clipped"]["loss"][-1]
     values["sigmoidPrimeMax"] = summary["ranges"]["sigmoid'"]["max"]
     return values
@@ -209,19 +209,44 @@ def plot_radius(radius: dict, T: int, path: Path) -> Path:
     return _save(fig, path)
 
 
+CLIP_LABELS = {"free": "no clipping", "clipped": "clipped to norm 1"}
+
+
+def first_nonfinite(values) -> int:
+    """Index of the first inf or nan in ``values`` (its length when there is none)."""
+    ok = np.isfinite(np.asarray(values, dtype=float))
+    return int(np.argmin(ok)) if not ok.all() else len(ok)
+
+
 def plot_clipping(clipping: dict, path: Path) -> Path:
-    """Loss and gradient norm per SGD step, with and without clipping."""
+    return _save(clipping_figure(clipping), path)
+
+
+def clipping_figure(clipping: dict):
+    """Loss and gradient norm per SGD step, with and without clipping; a run that diverges
+    is drawn with markers up to its last finite step, where the figure says so."""
     fig, axes = plt.subplots(1, 2, figsize=(plotting.width(0.7), 2.0))
     for name, tr in clipping.items():
-        axes[0].semilogy(tr["loss"], label=name)
-        axes[1].semilogy(tr["grad_norm"], label=name)
+        for ax, key in zip(axes, ("loss", "grad_norm"), strict=True):
+            v = np.asarray(tr[key], dtype=float)
+            k = first_nonfinite(v)
+            style = {"marker": "o", "ms": 3} if k < len(v) else {}
+            (line,) = ax.semilogy(np.arange(k), v[:k], label=CLIP_LABELS.get(name, name), **style)
+            if k < len(v):  # diverged: say where, at its last finite point
+                ax.annotate(
+                    f"NaN from step {k}",
+                    xy=(k - 1, v[k - 1]),
+                    xytext=(8, 6),
+                    textcoords="offset points",
+                    color=line.get_color(),
+                )
     axes[0].set_ylabel("training loss (MSE)")
     axes[1].set_ylabel("gradient norm before clipping")
     for ax in axes:
         ax.set_xlabel("SGD step")
     axes[0].legend(frameon=False)
     fig.tight_layout()
-    return _save(fig, path)
+    return fig
 
 
 def plot_adding(frame: pd.DataFrame, rows: list, path: Path) -> Path:
