@@ -97,7 +97,7 @@ build/executed/06-classification.ipynb build/executed/08-proposed-model.ipynb: $
 results/08-proposed-model/speed.json: | venv
 	$(PY) benchmarks/bench_glr.py $(BENCH_ARGS) --out $@
 
-benchmark: | venv ## rerun the cell and GLR throughput benchmarks on an idle machine (about 25 min)
+benchmark: | venv ## rerun the cell and GLR throughput benchmarks on an idle machine (about 15 min)
 	$(PY) benchmarks/bench_cells.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_glr.py $(BENCH_ARGS) --out results/08-proposed-model/speed.json
 
