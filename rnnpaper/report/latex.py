@@ -70,6 +70,11 @@ def table(
     return _write(path, "\n".join(lines))
 
 
+def ragged(width: str) -> str:
+    """A paragraph column set ragged right (the array package): long words, no stretched gaps."""
+    return f">{{\\raggedright\\arraybackslash}}p{{{width}}}"
+
+
 def mean_pm_std(mean: float, std: float, n: int, digits: int = 1) -> str:
     """A table cell 'mean ± std' over ``n`` runs; the mean alone for a single run."""
     return f"{mean:.{digits}f} ± {std:.{digits}f}" if n > 1 else f"{mean:.{digits}f}"

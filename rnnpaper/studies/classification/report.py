@@ -81,7 +81,11 @@ def build_tables(results_dir: Path, generated: Path) -> dict:
         "main": w(grid(concat(acc, bacc), rows, ds), "accuracy"),
         "f1": w(grid(concat(f1, bf1), rows, ds), "macro_f1"),
         "presets": w(presets_frame(), "presets", digits=0),
-        "published": w(published_frame(acc, bacc), "published", align="llrp{2.6cm}lp{3.0cm}"),
+        "published": w(
+            published_frame(acc, bacc),
+            "published",
+            align=f"llr{latex.ragged('2.6cm')}l{latex.ragged('3.0cm')}",
+        ),
     }
     eq_rows = rows_present(df, EQUAL_PARAMS_ROWS)
     eq_ds = [d for d in ds if not df[(df.dataset == d) & df.preset.str.endswith("-eqp")].empty]

@@ -68,6 +68,8 @@ def report(profile: str = "smoke") -> dict:
     speed = results.read_json(Path(out.results) / STEM / "speed.json")
     g = Path(out.generated)
     return {
-        "speed": latex.table(speed_frame(speed), g / f"{STEM}_speed.tex", PRODUCER, digits=0),
+        "speed": latex.table(
+            speed_frame(speed), g / f"{STEM}_speed.tex", PRODUCER, digits=0, align="rlrrrr"
+        ),
         "macros": latex.macros(macro_values(speed), g / f"{STEM}_macros.tex", PRODUCER),
     }

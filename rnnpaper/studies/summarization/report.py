@@ -28,7 +28,7 @@ def build_tables(results_dir: Path) -> dict[str, tuple[pd.DataFrame, dict]]:
         if ds in records:
             n = records[ds]["profile"]["n_examples"]
             df = T.examples_table(results_dir, records[ds], ds, n, max_src)
-            align = "p{4.2cm}p{2.3cm}" + "p{2.3cm}" * (len(df.columns) - 2)
+            align = latex.ragged("4.2cm") + latex.ragged("2.3cm") * (len(df.columns) - 1)
             out[f"examples_{ds}"] = df, {"align": align}
     all_runs = T.load_runs(results_dir, copy=None)
     if not all_runs.empty and (~all_runs["copy"]).any():
