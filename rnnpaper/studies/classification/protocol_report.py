@@ -287,7 +287,8 @@ def macro_values(found: dict, tests: list[dict] | None = None) -> dict:
     v["prot comparisons"] = len(tests)
     ran = {r["preset"] for r in found["runs"]}
     neural = [p for p in PRESETS if p in ran]
-    glr_top = linear_top = 0  # datasets whose best row is a GLR, a linear baseline
+    glr_top = linear_top = glr_top_neural = 0  # datasets whose best row is a GLR, a linear
+    # baseline; whose best recurrent row is a GLR
     compared = []  # datasets with test runs
     for d in datasets_of(found):
         k = MACRO_KEYS.get(d, d)
@@ -301,6 +302,7 @@ def macro_values(found: dict, tests: list[dict] | None = None) -> dict:
         linear_top += int(best in LINEAR)
         top_nn = max(nn, key=lambda p: acc.loc[(d, p), "mean"])
         v[f"prot {k} best neural"] = label(top_nn)
+        glr_top_neural += int(top_nn in PROPOSED)
         t = [t for t in tests if t["dataset"] == d and t["row"] == top_nn]
         v[f"prot {k} best neural holm p"] = f"{t[0]['p_holm']:.3f}" if t else "--"
         v[f"prot {k} best neural acc"] = acc.loc[(d, top_nn), "mean"]
@@ -319,6 +321,7 @@ def macro_values(found: dict, tests: list[dict] | None = None) -> dict:
             t = [t for t in tests if t["dataset"] == d and t["row"] == g]
             v[f"prot {k} glr holm p"] = f"{t[0]['p_holm']:.3f}" if t else "--"
     v["prot glr top"] = glr_top
+    v["prot glr top neural"] = glr_top_neural
     for r in found["tuning"] + found["runs"]:  # recurrent parameters (embedding size as run)
         v[f"prot {r['preset']} params"] = r["recurrent_parameters"]
     v["prot linear top"] = linear_top
