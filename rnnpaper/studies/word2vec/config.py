@@ -42,7 +42,7 @@ class Study:
     cost_V: tuple
     clf_train_limit: dict  # classifier training examples per dataset
     clf_max_len: int
-    clf_epochs: int
+    clf_epochs: int  # the cap: runs stop early after clf_patience epochs without improvement
     clf_seeds: int
     clf_eval_limit: int | None = None  # validation/test examples kept (SST-2 has < 2,000)
     clf_hidden: int = 64
@@ -50,6 +50,8 @@ class Study:
     clf_lr: float = 3e-3
     clf_datasets: tuple = ("sst2", "imdb")
     clf_cells: tuple = ("lstm", "gru")
+    clf_patience: int = 0  # early stopping on validation accuracy (0: every epoch runs)
+    clf_schedule: str = "cosine"  # train.SCHEDULES; constant with early stopping at paper
 
 
 PROFILES = {
@@ -75,8 +77,10 @@ PROFILES = {
         cost_V=(250, 1000, 4000, 16000),
         clf_train_limit={"imdb": 3000},
         clf_max_len=120,
-        clf_epochs=3,
+        clf_epochs=30,  # a cap: the classification protocol's stopping rule ends every run
         clf_seeds=2,
         clf_eval_limit=2000,
+        clf_patience=3,
+        clf_schedule="constant",
     ),
 }

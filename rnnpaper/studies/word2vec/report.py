@@ -161,7 +161,12 @@ def _headline_macros(q: dict, cost: dict, inits: dict) -> dict:
         "w2v timing configs": len(cost["rows"]),
         "w2v clf seeds": st["clf_seeds"],
         "w2v clf epochs": st["clf_epochs"],
+        "w2v clf patience": st.get("clf_patience", 0),
         "w2v clf imdb train": st["clf_train_limit"].get("imdb", 0),
+        "w2v clf fits": len(inits["runs"]),
+        "w2v clf before last": sum(  # runs whose best epoch came before their last
+            r["best_epoch"] < r.get("epochs_run", st["clf_epochs"]) for r in inits["runs"]
+        ),
     }
 
 

@@ -198,7 +198,8 @@ def run_classifier(prep, cell: str, init: str, freeze: bool, seed: int, study: S
     tcfg = train.TrainConfig(
         epochs=study.clf_epochs,
         lr=study.clf_lr,
-        patience=0,
+        patience=study.clf_patience,
+        schedule=study.clf_schedule,
         seed=seed,
         progress=False,
         checkpoint=False,
@@ -220,6 +221,7 @@ def run_classifier(prep, cell: str, init: str, freeze: bool, seed: int, study: S
         "test": test,
         "wall_s": fit.wall_s,
         "best_epoch": fit.best_epoch,
+        "epochs_run": len(fit.history),
     }
 
 
