@@ -94,12 +94,13 @@ def accuracy_frame(found: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def difference_frame(found: dict, tested: list[dict]) -> pd.DataFrame:
-    """Per ablation and dataset: accuracy minus BiGLR's (points) with the Holm-adjusted p."""
+def difference_frame(found: dict, tested: list[dict], plain: bool = False) -> pd.DataFrame:
+    """Per ablation and dataset: accuracy minus BiGLR's (points) with the Holm-adjusted p;
+    ``plain``: the ingredients named without LaTeX (for a notebook's HTML table)."""
     by = {(t["dataset"], t["row"]): t for t in tested}
     rows = []
     for p in found["ablations"]:
-        row = {"Removed": REMOVED[p]}
+        row = {"Removed": (REMOVED_PLAIN if plain else REMOVED)[p]}
         for d in found["datasets"]:
             t = by[(d, p)]
             row[labels.dataset(d)] = f"{t['ablated'] - t['full']:+.1f} ({_p(t['p_holm'])})"
