@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnnpaper import metrics, results
+from rnnpaper import results
 from rnnpaper.report import labels, latex, plotting
 from rnnpaper.studies.classification import protocol, protocol_report
 from rnnpaper.studies.classification.config import PRODUCER, STEM
@@ -66,16 +66,9 @@ def tests(found: dict, resamples: int = protocol_report.SIGN_FLIP_RESAMPLES) -> 
     for d in found["datasets"]:
         correct = protocol_report.correctness(found, d)  # preset -> mean correctness (n,)
         for p in found["ablations"]:
-            differ = correct[FULL] != correct[p]
-            test = (
-                metrics.sign_flip_test(correct[FULL][differ], correct[p][differ], resamples)
-                if differ.any()
-                else {"p_value": 1.0}
-            )
+            p_value = protocol_report.paired_p(correct[FULL], correct[p], resamples)
             full, ablated = 100 * correct[FULL].mean(), 100 * correct[p].mean()
-            rows.append(
-                {"dataset": d, "row": p, "full": full, "ablated": ablated, "p": test["p_value"]}
-            )
+            rows.append({"dataset": d, "row": p, "full": full, "ablated": ablated, "p": p_value})
     return protocol_report.with_holm(rows)
 
 
